@@ -1,0 +1,16 @@
+"""Create the database cache table that rate limits use when Redis is absent."""
+
+from django.core.management import call_command
+from django.db import migrations
+
+
+def create_cache_table(apps, schema_editor):
+    call_command("createcachetable", database=schema_editor.connection.alias)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0002_roles")]
+
+    operations = [
+        migrations.RunPython(create_cache_table, migrations.RunPython.noop),
+    ]

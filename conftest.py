@@ -1,0 +1,58 @@
+"""Named people shared by every test module.
+
+alice and bob are readers, eddie an editor, maude a moderator, mallory a
+hostile reader (banned once moderation lands). Passwords are all PASSWORD.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+PASSWORD = "correct horse battery staple"
+
+
+def _user(django_user_model, username, **extra):
+    return django_user_model.objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD, **extra
+    )
+
+
+@pytest.fixture
+def alice(db, django_user_model):
+    return _user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(db, django_user_model):
+    return _user(django_user_model, "bob")
+
+
+@pytest.fixture
+def eddie(db, django_user_model):
+    user = _user(django_user_model, "eddie", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def maude(db, django_user_model):
+    user = _user(django_user_model, "maude")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def mallory(db, django_user_model):
+    return _user(django_user_model, "mallory")
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    """Rate limits and cached renderings must not leak between tests."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    yield
+    for cache in caches.all():
+        # A database cache is emptied with the test's transaction.
+        if not isinstance(cache, DatabaseCache):
+            cache.clear()

@@ -1,0 +1,353 @@
+"""Every change to a discussion goes through these functions.
+
+Each validates, writes inside one transaction and bumps the article's
+thread_version so cached renderings of the thread go stale. Views call them and
+turn CommentRefused into a message next to the reader's kept text.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from discussion import quotes as quote_matching
+from discussion.models import Comment, CommentRevision, Quote, Vote, path_segment
+from lib.markdown import (
+    QuoteLink,
+    article_paragraphs,
+    comment_quotes,
+    plain_paragraphs,
+    render_comment,
+)
+from lib.ratelimit import describe_wait
+from newsroom.models import Article
+
+
+class CommentRefused(Exception):
+    """The action was refused; `message` says why in words a reader understands."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def new_client_token() -> str:
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class FoundQuote:
+    text: str
+    source: str
+    passage: str
+    paragraph: int | None
+
+
+def find_quotes(body: str, article: Article, parent: Comment | None) -> list[FoundQuote]:
+    """Match each blockquote of `body` to a passage of the parent or the article.
+
+    Parses the article body once; runs no queries.
+    """
+    texts = comment_quotes(body)
+    if not texts:
+        return []
+    parent_paragraphs = plain_paragraphs(parent.body) if parent is not None else []
+    paragraphs = article_paragraphs(article.body)
+    found = []
+    for text in texts:
+        match = quote_matching.find_passage(text, parent_paragraphs)
+        if match is not None:
+            found.append(FoundQuote(text, Quote.Source.PARENT, match.passage, None))
+            continue
+        match = quote_matching.find_passage(text, paragraphs)
+        if match is not None:
+            found.append(
+                FoundQuote(text, Quote.Source.ARTICLE, match.passage, match.paragraph)
+            )
+    return found
+
+
+def render_body(body: str, found: list[FoundQuote], parent: Comment | None) -> str:
+    """Return the comment's HTML, each matched quote linking to its passage."""
+    by_text = {quote.text: quote for quote in found}
+
+    def link(text: str) -> QuoteLink | None:
+        quote = by_text.get(text)
+        if quote is None:
+            return None
+        if quote.source == Quote.Source.PARENT and parent is not None:
+            return QuoteLink(f"#c{parent.number}", f"quoting comment {parent.number}")
+        return QuoteLink(f"#p-{quote.paragraph}", "from the article")
+
+    return render_comment(body, link)
+
+
+def _check_body(body: str) -> str:
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise CommentRefused("Write something before posting.")
+    limit = settings.TRIBUNE_COMMENT_MAX_LENGTH
+    if len(body) > limit:
+        raise CommentRefused(
+            f"Comments can be at most {limit:,} characters; this one has "
+            f"{len(body):,}. Shorten it and post again."
+        )
+    return body
+
+
+def _check_rate(author: User, now: datetime) -> None:
+    """Refuse a comment posted too soon after the reader's last ones (2 queries)."""
+    recent = Comment.objects.filter(author=author, created_at__gt=now - timedelta(hours=1))
+    interval = settings.TRIBUNE_COMMENT_MIN_INTERVAL
+    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is not None and interval:
+        wait = interval - int((now - last).total_seconds())
+        if wait > 0:
+            raise CommentRefused(
+                f"You are posting too fast. You can post again {describe_wait(wait)}.",
+                retry_after=wait,
+            )
+    per_hour = settings.TRIBUNE_COMMENTS_PER_HOUR
+    if recent.count() >= per_hour:
+        oldest = (
+            recent.order_by("created_at")
+            .values_list("created_at", flat=True)[: recent.count() - per_hour + 1]
+        )
+        frees_at = list(oldest)[-1] + timedelta(hours=1)
+        wait = max(1, int((frees_at - now).total_seconds()))
+        raise CommentRefused(
+            f"You have posted {per_hour} comments in the last hour. "
+            f"You can post again {describe_wait(wait)}.",
+            retry_after=wait,
+        )
+
+
+def check_can_comment(user: User, article: Article) -> None:
+    if not user.is_authenticated:
+        raise CommentRefused("Sign in to comment.")
+    if not user.is_active:
+        raise CommentRefused("Your account cannot post comments.")
+    if not article.is_visible:
+        raise CommentRefused("This article is not published.")
+    if not article.comments_open:
+        raise CommentRefused("Comments on this article are closed.")
+
+
+def post_comment(
+    *,
+    article: Article,
+    author: User,
+    body: str,
+    parent: Comment | None = None,
+    client_token: str = "",
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> Comment:
+    """Publish a comment or a reply and return it.
+
+    The number is the next free position under the parent (or at the top
+    level): never reused, so removing a comment never renumbers others. Posting
+    again with the same `client_token` returns the first comment.
+    """
+    now = now or timezone.now()
+    if client_token:
+        existing = Comment.objects.filter(author=author, client_token=client_token)
+        if (comment := existing.first()) is not None:
+            return comment
+    check_can_comment(author, article)
+    body = _check_body(body)
+    if parent is not None:
+        if parent.article_id != article.pk:
+            raise CommentRefused("That comment belongs to another article.")
+        if parent.status != Comment.Status.PUBLISHED:
+            raise CommentRefused("That comment is no longer there to reply to.")
+    _check_rate(author, now)
+    found = find_quotes(body, article, parent)
+    body_html = render_body(body, found, parent)
+
+    try:
+        with transaction.atomic():
+            comment = _insert_numbered(
+                article=article,
+                parent=parent,
+                author=author,
+                body=body,
+                body_html=body_html,
+                created_at=now,
+                client_token=client_token,
+                ip_address=ip_address or None,
+            )
+            _save_quotes(comment, found)
+            Article.objects.filter(pk=article.pk).update(
+                comment_count=F("comment_count") + 1,
+                thread_version=F("thread_version") + 1,
+            )
+    except IntegrityError:
+        # Two submissions of one form raced; the other one won.
+        if client_token:
+            existing = Comment.objects.filter(author=author, client_token=client_token)
+            if (comment := existing.first()) is not None:
+                return comment
+        raise
+    return comment
+
+
+def _insert_numbered(*, article, parent, **fields) -> Comment:
+    """Take the next position under `parent` (row-locked) and insert the comment.
+
+    Must run inside a transaction. On PostgreSQL the row lock serializes
+    concurrent replies to one parent; SQLite's IMMEDIATE transactions already
+    serialize writers.
+    """
+    if parent is None:
+        locked = Article.objects.select_for_update().only("id", "comment_counter")
+        position = locked.get(pk=article.pk).comment_counter + 1
+        Article.objects.filter(pk=article.pk).update(comment_counter=position)
+        number, path, depth = str(position), path_segment(position), 0
+    else:
+        locked = Comment.objects.select_for_update().only(
+            "id", "reply_counter", "number", "path", "depth"
+        )
+        fresh = locked.get(pk=parent.pk)
+        position = fresh.reply_counter + 1
+        Comment.objects.filter(pk=parent.pk).update(reply_counter=position)
+        number = f"{fresh.number}.{position}"
+        path = f"{fresh.path}.{path_segment(position)}"
+        depth = fresh.depth + 1
+    return Comment.objects.create(
+        article=article, parent=parent, number=number, path=path, depth=depth, **fields
+    )
+
+
+def _save_quotes(comment: Comment, found: list[FoundQuote]) -> None:
+    Quote.objects.bulk_create(
+        Quote(
+            comment=comment,
+            source=quote.source,
+            text=quote.text,
+            passage=quote.passage,
+            paragraph=quote.paragraph,
+            position=position,
+        )
+        for position, quote in enumerate(found)
+    )
+
+
+def can_edit(user: User, comment: Comment, now: datetime | None = None) -> bool:
+    """The author may edit a published comment within the edit window."""
+    now = now or timezone.now()
+    window = timedelta(seconds=settings.TRIBUNE_EDIT_WINDOW_SECONDS)
+    return (
+        user.is_authenticated
+        and comment.author_id == user.pk
+        and comment.status == Comment.Status.PUBLISHED
+        and now - comment.created_at <= window
+    )
+
+
+def edit_comment(
+    *, comment: Comment, editor: User, body: str, now: datetime | None = None
+) -> Comment:
+    """Replace the comment's text, keeping the earlier one as a revision."""
+    now = now or timezone.now()
+    if comment.author_id != editor.pk:
+        raise CommentRefused("You can only edit your own comments.")
+    if not can_edit(editor, comment, now):
+        minutes = settings.TRIBUNE_EDIT_WINDOW_SECONDS // 60
+        raise CommentRefused(
+            f"Comments can be edited for {minutes} minutes after posting; "
+            "this one can no longer be changed."
+        )
+    body = _check_body(body)
+    if body == comment.body:
+        return comment
+    parent = comment.parent
+    found = find_quotes(body, comment.article, parent)
+    with transaction.atomic():
+        CommentRevision.objects.create(
+            comment=comment,
+            body=comment.body,
+            created_at=comment.edited_at or comment.created_at,
+        )
+        comment.body = body
+        comment.body_html = render_body(body, found, parent)
+        comment.edited_at = now
+        comment.save(update_fields=["body", "body_html", "edited_at"])
+        comment.quotes.all().delete()
+        _save_quotes(comment, found)
+        Article.objects.filter(pk=comment.article_id).update(
+            thread_version=F("thread_version") + 1
+        )
+    return comment
+
+
+def delete_comment(*, comment: Comment, user: User) -> Comment:
+    """Mark the reader's own comment deleted; its text stays for moderators.
+
+    The number stays taken; the thread shows a placeholder if replies remain.
+    """
+    if not user.is_authenticated or comment.author_id != user.pk:
+        raise CommentRefused("You can only delete your own comments.")
+    if comment.status in (Comment.Status.DELETED, Comment.Status.REMOVED):
+        raise CommentRefused("That comment is already gone.")
+    with transaction.atomic():
+        was_visible = comment.status == Comment.Status.PUBLISHED
+        Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.DELETED)
+        comment.status = Comment.Status.DELETED
+        Article.objects.filter(pk=comment.article_id).update(
+            comment_count=F("comment_count") - (1 if was_visible else 0),
+            thread_version=F("thread_version") + 1,
+        )
+    return comment
+
+
+def cast_vote(*, comment: Comment, user: User, value: int) -> Comment:
+    """Set the reader's vote on a comment to +1, −1, or 0 (no vote).
+
+    Updates the comment's score and its author's reputation by the difference,
+    so neither ever needs a SUM over votes. Returns the comment with fresh totals.
+    """
+    if value not in (1, -1, 0):
+        raise CommentRefused("A vote is +1, −1, or withdrawn.")
+    if not user.is_authenticated:
+        raise CommentRefused("Sign in to vote.")
+    if not user.is_active:
+        raise CommentRefused("Your account cannot vote.")
+    if comment.author_id == user.pk:
+        raise CommentRefused("You cannot vote on your own comment.")
+    if comment.status != Comment.Status.PUBLISHED:
+        raise CommentRefused("That comment can no longer be voted on.")
+    with transaction.atomic():
+        vote = Vote.objects.select_for_update().filter(comment=comment, user=user).first()
+        old = vote.value if vote else 0
+        if old == value:
+            return comment
+        if value == 0:
+            vote.delete()
+        elif vote is None:
+            Vote.objects.create(comment=comment, user=user, value=value)
+        else:
+            vote.value = value
+            vote.save(update_fields=["value", "created_at"])
+        up = (value == 1) - (old == 1)
+        down = (value == -1) - (old == -1)
+        Comment.objects.filter(pk=comment.pk).update(
+            score=F("score") + (value - old),
+            upvotes=F("upvotes") + up,
+            downvotes=F("downvotes") + down,
+        )
+        if comment.author_id is not None:
+            User.objects.filter(pk=comment.author_id).update(
+                reputation=F("reputation") + (value - old)
+            )
+        Article.objects.filter(pk=comment.article_id).update(
+            thread_version=F("thread_version") + 1
+        )
+    comment.refresh_from_db(fields=["score", "upvotes", "downvotes"])
+    return comment

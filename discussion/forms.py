@@ -1,0 +1,53 @@
+from django import forms
+from django.conf import settings
+
+from discussion.thread import Sort
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown: *emphasis*, **strong**, > quote, - lists, [links](https://…).",
+        error_messages={"required": "Write something before posting."},
+    )
+    parent = forms.CharField(required=False, widget=forms.HiddenInput)
+    client_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["maxlength"] = settings.TRIBUNE_COMMENT_MAX_LENGTH
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        limit = settings.TRIBUNE_COMMENT_MAX_LENGTH
+        if len(body) > limit:
+            raise forms.ValidationError(
+                f"Comments can be at most {limit:,} characters; this one has "
+                f"{len(body):,}. Shorten it and post again."
+            )
+        return body
+
+    def clean_parent(self):
+        number = self.cleaned_data["parent"].strip()
+        if number and not all(part.isdigit() for part in number.split(".")):
+            raise forms.ValidationError("That is not a comment number.")
+        return number
+
+
+class EditForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "A comment cannot be empty; delete it instead."},
+    )
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(
+        choices=[("1", "+1"), ("-1", "−1"), ("0", "withdraw")], coerce=int
+    )
+
+
+class SortForm(forms.Form):
+    sort = forms.ChoiceField(choices=Sort.CHOICES, required=False)

@@ -1,0 +1,222 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from lib.markdown import render_article
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("newsroom-section", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("newsroom-tag", args=[self.slug])
+
+
+class Author(models.Model):
+    """A person named in bylines; may or may not have an account."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    bio = models.TextField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("newsroom-author", args=[self.slug])
+
+
+class ArticleQuerySet(models.QuerySet):
+    def visible(self):
+        """Articles readers may see: published, or scheduled and due."""
+        return self.filter(
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            published_at__lte=timezone.now(),
+        )
+
+    def for_listing(self):
+        return self.select_related("section").prefetch_related("authors")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    lead = models.TextField(blank=True, help_text="One or two sentences shown in lists.")
+    body = models.TextField(help_text="Markdown.")
+    # The body rendered and sanitized when it is saved; paragraphs carry ids
+    # (p-1, p-2 …) that quotes in comments link to.
+    body_html = models.TextField(editable=False, default="")
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    authors = models.ManyToManyField(
+        Author, through="Byline", blank=True, related_name="articles"
+    )
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # The original this article is a translation of; editions share one thread.
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When readers can first see it; in the future means scheduled.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    comments_open = models.BooleanField(default=True)
+    # Visible comments; kept by discussion actions so lists need no COUNT.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    # Top-level comment numbers ever given; the next comment takes one more.
+    comment_counter = models.PositiveIntegerField(default=0, editable=False)
+    # Bumped by every change to the thread; cached renderings key on it.
+    thread_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Where an imported article came from, so importing again finds it.
+    source_key = models.CharField(max_length=300, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            # Front, section and author pages: visible articles, newest first.
+            models.Index(
+                fields=["status", "-published_at"], name="newsroom_article_listing"
+            ),
+            # Section pages.
+            models.Index(
+                fields=["section", "-published_at"], name="newsroom_article_section"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key"],
+                condition=~Q(source_key=""),
+                name="newsroom_article_source_key_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_article(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("newsroom-article", args=[self.slug])
+
+    @property
+    def html(self) -> str:
+        # body_html is produced by lib.markdown.render_article (raw HTML off,
+        # sanitized by nh3), never taken from input as is.
+        return mark_safe(self.body_html)  # noqa: S308
+
+    @property
+    def is_visible(self) -> bool:
+        return (
+            self.status != self.Status.DRAFT
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def was_updated(self) -> bool:
+        return bool(
+            self.published_at
+            and self.updated_at
+            and (self.updated_at - self.published_at).total_seconds() > 3600
+            and self.updated_at > self.published_at
+        )
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='How the byline reads, e.g. "Observed and commented on".',
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"], name="newsroom_byline_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class Source(models.Model):
+    """A source the article cites."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="sources"
+    )
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.title

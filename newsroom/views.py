@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from discussion.context import discussion_context
+from newsroom.models import Article, Author, Byline, Section, Tag
+
+
+def _bylines():
+    return Prefetch(
+        "byline_set", queryset=Byline.objects.select_related("author").order_by("position")
+    )
+
+
+def _listing(request, queryset):
+    """Return a page of visible articles with their sections and bylines."""
+    articles = queryset.visible().select_related("section").prefetch_related(_bylines())
+    paginator = Paginator(articles, settings.ARTICLES_PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def front(request):
+    """Latest articles, then the latest few of each section (one query per section)."""
+    page = _listing(request, Article.objects.all())
+    sections = []
+    if page.number == 1:
+        for section in Section.objects.all():
+            latest = list(
+                section.articles.visible().prefetch_related(_bylines())[:5]
+            )
+            if latest:
+                sections.append((section, latest))
+    return render(request, "newsroom/front.html", {"page": page, "sections": sections})
+
+
+def section(request, slug):
+    section = get_object_or_404(Section, slug=slug)
+    page = _listing(request, section.articles.all())
+    return render(
+        request,
+        "newsroom/listing.html",
+        {"page": page, "heading": section.name, "intro": section.description,
+         "kind": "Section"},
+    )
+
+
+def tag(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = _listing(request, tag.articles.all())
+    return render(
+        request,
+        "newsroom/listing.html",
+        {"page": page, "heading": tag.name, "kind": "Tag"},
+    )
+
+
+def author(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    page = _listing(request, author.articles.all())
+    return render(
+        request,
+        "newsroom/listing.html",
+        {"page": page, "heading": author.name, "intro": author.bio, "kind": "Author"},
+    )
+
+
+def _article_queryset():
+    return Article.objects.select_related("section").prefetch_related(
+        _bylines(), "tags", "sources"
+    )
+
+
+def article(request, slug):
+    article = get_object_or_404(_article_queryset(), slug=slug)
+    if not article.is_visible:
+        raise Http404("No such article")
+    return render_article(request, article)
+
+
+@staff_member_required
+def preview(request, slug):
+    """The article as readers will see it, whatever its status (editors only)."""
+    if not request.user.has_perm("newsroom.view_article"):
+        raise Http404("No such article")
+    article = get_object_or_404(_article_queryset(), slug=slug)
+    return render_article(request, article, preview=True)
+
+
+def render_article(request, article, *, preview=False, status=200, **extra):
+    context = {"article": article, "preview": preview}
+    context.update(discussion_context(request, article, **extra))
+    return render(request, "newsroom/article.html", context, status=status)

@@ -1,0 +1,236 @@
+"""Tribune's settings: every value comes from the environment.
+
+The defaults give a working development site on SQLite with local-memory
+caching. Production sets DATABASE_URL, REDIS_URL, TRIBUNE_SECRET_KEY (or
+TRIBUNE_SECRET_KEY_FILE), ALLOWED_HOSTS and DEBUG=0; see deploy/tribune.env.example.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from lib.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("TRIBUNE_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("TRIBUNE_SECRET_KEY is required when DEBUG is off")
+    SECRET_KEY = "development-only-" + "x" * 50  # noqa: S105 - never used in production
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sites",
+    "django_htmx",
+    "accounts",
+    "newsroom",
+    "discussion",
+    "importers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tribune.urls"
+WSGI_APPLICATION = "tribune.wsgi.application"
+ASGI_APPLICATION = "tribune.asgi.application"
+SITE_ID = 1
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tribune.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default, anything dj-database-url reads
+# (PostgreSQL with psycopg 3 in production) from DATABASE_URL.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0),
+            conn_health_checks=True,
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "tribune.sqlite3")),
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock when a transaction starts, so
+                # concurrent writers queue on busy_timeout instead of failing
+                # with "database is locked" when a reader upgrades to writer.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str(
+        "SQLITE_TEST_PATH", ""
+    ) or None
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis when REDIS_URL is set, local memory otherwise. Rate limits use
+# their own alias so that, without Redis, they are shared by every worker
+# through the database instead of living in one process's memory.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tribune",
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tribune-rl",
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tribune_ratelimit",
+        },
+    }
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts-signin"
+LOGIN_REDIRECT_URL = "newsroom-front"
+LOGOUT_REDIRECT_URL = "newsroom-front"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Russian")]
+# The reference publication is Russian; its timestamps are Moscow time.
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Email: console by default, SMTP when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tribune <noreply@localhost>")
+
+# Security headers and cookies. SECURE_* follow HTTPS, which production
+# declares with SECURE_SSL=1 behind nginx.
+SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_SSL
+CSRF_COOKIE_SECURE = SECURE_SSL
+SECURE_SSL_REDIRECT = SECURE_SSL and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if SECURE_SSL:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a proxy, the reader's address comes from this header (set by nginx).
+TRIBUNE_CLIENT_IP_HEADER = env_str("TRIBUNE_CLIENT_IP_HEADER", "")
+
+# Discussion rules.
+TRIBUNE_COMMENT_MAX_LENGTH = env_int("TRIBUNE_COMMENT_MAX_LENGTH", 10000, minimum=1)
+TRIBUNE_EDIT_WINDOW_SECONDS = env_int("TRIBUNE_EDIT_WINDOW_SECONDS", 15 * 60, minimum=0)
+TRIBUNE_COLLAPSE_SCORE = env_int("TRIBUNE_COLLAPSE_SCORE", -5)
+TRIBUNE_COMMENT_MIN_INTERVAL = env_int("TRIBUNE_COMMENT_MIN_INTERVAL", 20, minimum=0)
+TRIBUNE_COMMENTS_PER_HOUR = env_int("TRIBUNE_COMMENTS_PER_HOUR", 30, minimum=1)
+# Sign-in throttling: failures allowed per account and per address in the window.
+TRIBUNE_SIGNIN_WINDOW = env_int("TRIBUNE_SIGNIN_WINDOW", 15 * 60, minimum=1)
+TRIBUNE_SIGNIN_FAILURES_PER_ACCOUNT = env_int(
+    "TRIBUNE_SIGNIN_FAILURES_PER_ACCOUNT", 5, minimum=1
+)
+TRIBUNE_SIGNIN_FAILURES_PER_ADDRESS = env_int(
+    "TRIBUNE_SIGNIN_FAILURES_PER_ADDRESS", 20, minimum=1
+)
+TRIBUNE_SIGNUPS_PER_ADDRESS_PER_HOUR = env_int(
+    "TRIBUNE_SIGNUPS_PER_ADDRESS_PER_HOUR", 5, minimum=1
+)
+# Ranks in the style of the reference site: (reputation threshold, name).
+TRIBUNE_RANKS = [
+    (0, "Private"),
+    (10, "Corporal"),
+    (50, "Sergeant"),
+    (150, "Sergeant Major"),
+    (300, "Warrant Officer"),
+    (600, "Lieutenant"),
+    (1000, "Captain"),
+    (2000, "Major"),
+    (4000, "Lieutenant Colonel"),
+    (8000, "Colonel"),
+    (15000, "General"),
+]
+ARTICLES_PER_PAGE = env_int("TRIBUNE_ARTICLES_PER_PAGE", 20, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "tribune": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    },
+}
