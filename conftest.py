@@ -56,3 +56,11 @@ def _clear_caches():
         # A database cache is emptied with the test's transaction.
         if not isinstance(cache, DatabaseCache):
             cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 costs ~0.2 s a hash by design; tests that are not about hashing
+    use a cheap hasher. Mark a test `real_hashers` to keep the configured ones."""
+    if "real_hashers" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

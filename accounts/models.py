@@ -1,16 +1,31 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.ranks import rank_for
 from accounts.validators import UsernameValidator
 
 
+def fold_username(username: str) -> str:
+    """Return the form of a username that uniqueness and lookups compare.
+
+    Folded in Python rather than with the database's LOWER()/LIKE, which on
+    SQLite fold ASCII only: "ВОЛГА" and "волга" must be one name everywhere,
+    and NFKC makes full-width "ａｌｉｃｅ" the same as "alice".
+    """
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
 class TribuneUserManager(UserManager):
     def get_by_natural_key(self, username):
         # Sign-in and lookups ignore case, like the uniqueness constraint.
-        return self.get(username__iexact=username)
+        return self.get(username_key=fold_username(username))
+
+    def find(self, username: str):
+        """Return the account named `username` in any case, or None."""
+        return self.filter(username_key=fold_username(username)).first()
 
 
 class User(AbstractUser):
@@ -22,6 +37,9 @@ class User(AbstractUser):
         help_text="Up to 40 Latin or Cyrillic letters, digits and spaces.",
         error_messages={"unique": "That username is taken."},
     )
+    # fold_username(username), kept by save(); unique, so names differ by more
+    # than case.
+    username_key = models.CharField(max_length=160, unique=True, editable=False)
     email = models.EmailField("email address", blank=True)
     bio = models.TextField("about me", blank=True, max_length=2000)
     location = models.CharField(max_length=100, blank=True)
@@ -34,17 +52,15 @@ class User(AbstractUser):
 
     objects = TribuneUserManager()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                Lower("username"),
-                name="accounts_user_username_ci_unique",
-                violation_error_message="That username is taken.",
-            ),
-        ]
-
     def __str__(self):
         return self.username
+
+    def save(self, *args, **kwargs):
+        self.username_key = fold_username(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("accounts-profile", args=[self.username])

@@ -49,7 +49,9 @@ class FoundQuote:
     paragraph: int | None
 
 
-def find_quotes(body: str, article: Article, parent: Comment | None) -> list[FoundQuote]:
+def find_quotes(
+    body: str, article: Article, parent: Comment | None
+) -> list[FoundQuote]:
     """Match each blockquote of `body` to a passage of the parent or the article.
 
     Parses the article body once; runs no queries.
@@ -103,7 +105,9 @@ def _check_body(body: str) -> str:
 
 def _check_rate(author: User, now: datetime) -> None:
     """Refuse a comment posted too soon after the reader's last ones (2 queries)."""
-    recent = Comment.objects.filter(author=author, created_at__gt=now - timedelta(hours=1))
+    recent = Comment.objects.filter(
+        author=author, created_at__gt=now - timedelta(hours=1)
+    )
     interval = settings.TRIBUNE_COMMENT_MIN_INTERVAL
     last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and interval:
@@ -115,10 +119,9 @@ def _check_rate(author: User, now: datetime) -> None:
             )
     per_hour = settings.TRIBUNE_COMMENTS_PER_HOUR
     if recent.count() >= per_hour:
-        oldest = (
-            recent.order_by("created_at")
-            .values_list("created_at", flat=True)[: recent.count() - per_hour + 1]
-        )
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True)[
+            : recent.count() - per_hour + 1
+        ]
         frees_at = list(oldest)[-1] + timedelta(hours=1)
         wait = max(1, int((frees_at - now).total_seconds()))
         raise CommentRefused(
@@ -324,7 +327,9 @@ def cast_vote(*, comment: Comment, user: User, value: int) -> Comment:
     if comment.status != Comment.Status.PUBLISHED:
         raise CommentRefused("That comment can no longer be voted on.")
     with transaction.atomic():
-        vote = Vote.objects.select_for_update().filter(comment=comment, user=user).first()
+        vote = (
+            Vote.objects.select_for_update().filter(comment=comment, user=user).first()
+        )
         old = vote.value if vote else 0
         if old == value:
             return comment

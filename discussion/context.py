@@ -35,7 +35,11 @@ def discussion_context(request, article, *, form=None, error=None):
         passage = _passage_to_quote(request, article)
         if passage:
             initial["body"] = quote_markdown(passage) + "\n\n"
-        draft = request.session.get(f"draft:{article.pk}") if user.is_authenticated else None
+        draft = (
+            request.session.get(f"draft:{article.pk}")
+            if user.is_authenticated
+            else None
+        )
         if draft and not passage:
             initial["body"] = draft
         form = CommentForm(initial=initial)

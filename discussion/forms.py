@@ -16,7 +16,9 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["body"].widget.attrs["maxlength"] = settings.TRIBUNE_COMMENT_MAX_LENGTH
+        self.fields["body"].widget.attrs["maxlength"] = (
+            settings.TRIBUNE_COMMENT_MAX_LENGTH
+        )
 
     def clean_body(self):
         body = self.cleaned_data["body"].strip()

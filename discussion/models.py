@@ -96,7 +96,7 @@ class Comment(models.Model):
     def html(self) -> str:
         # body_html is produced by lib.markdown.render_comment: Markdown with
         # raw HTML off, then sanitized by nh3 against an allow-list.
-        return mark_safe(self.body_html)  # noqa: S308
+        return mark_safe(self.body_html)
 
     @property
     def anchor(self) -> str:
@@ -136,7 +136,9 @@ class Quote(models.Model):
         ARTICLE = "article", "Article"
         PARENT = "parent", "Parent comment"
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="quotes")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="quotes"
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     text = models.TextField(help_text="The quote as the comment gives it.")
     passage = models.TextField(help_text="The passage of the source it matches.")

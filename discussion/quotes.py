@@ -14,10 +14,6 @@ sequence comparison is skipped whenever the cheap bag comparison already
 rules a window out.
 """
 
-# Cyrillic stopwords and typographic quote marks are intended here: RUF001
-# would flag each one-letter Russian word and each curly apostrophe.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import re
@@ -27,13 +23,13 @@ from functools import lru_cache
 from typing import Literal
 
 #: Minimum similarity for a comment paragraph to count as a quote. The
-#: reference page (tests/test_quotes.py) puts true quotes at 0.71 and above
-#: and everything else at 0.41 and below, so 0.56 sits in the middle of the gap.
+#: reference page (discussion/tests/test_quotes.py) puts true quotes at 0.705 and above
+#: and everything else at 0.408 and below; 0.56 sits in the middle of the gap.
 QUOTE_THRESHOLD = 0.56
 
-#: Below this many content words a text is too short to match fuzzily: "In a
-#: word, partners" shares half its stems with many unrelated sentences, so
-#: short texts must match exactly (after normalization) or not at all.
+#: Below this many content words a text is too short to match fuzzily: the
+#: two stems of "In a word, partners" turn up together in unrelated sentences
+#: too, so short texts must match exactly (after normalization) or not at all.
 MIN_CONTENT_WORDS = 3
 
 #: Weight of the bag-of-stems overlap against the sequence ratio.
@@ -42,7 +38,7 @@ MIN_CONTENT_WORDS = 3
 #: quote from a sentence that merely talks about the same things.
 OVERLAP_WEIGHT = 0.6
 
-#: Windows of this many consecutive sentences are tried within a paragraph.
+#: Windows of up to this many consecutive sentences are tried within a paragraph.
 MAX_WINDOW_SENTENCES = 3
 
 #: Words longer than this are cut to this length: a poor man's stemmer that

@@ -6,7 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from discussion import actions
 from discussion.actions import CommentRefused
@@ -25,7 +29,9 @@ def _get_article(slug) -> Article:
 
 def _get_comment(article, number) -> Comment:
     return get_object_or_404(
-        Comment.objects.select_related("author", "article"), article=article, number=number
+        Comment.objects.select_related("author", "article"),
+        article=article,
+        number=number,
     )
 
 
@@ -118,20 +124,24 @@ def reply(request, slug, number):
     if request.GET.get("quote") and parent.status == Comment.Status.PUBLISHED:
         from lib.markdown import plain_paragraphs, quote_markdown
 
-        initial["body"] = quote_markdown("\n\n".join(plain_paragraphs(parent.body))) + "\n\n"
+        initial["body"] = (
+            quote_markdown("\n\n".join(plain_paragraphs(parent.body))) + "\n\n"
+        )
     form = CommentForm(initial=initial)
     return _render_reply(request, article, parent, form)
 
 
 def _render_reply(request, article, parent, form, status=200):
-    template = (
-        "discussion/reply_form.html" if request.htmx else "discussion/reply.html"
+    template = "discussion/reply_form.html" if request.htmx else "discussion/reply.html"
+    shown_as = (
+        {
+            Comment.Status.PUBLISHED: "full",
+            Comment.Status.REMOVED: "removed",
+            Comment.Status.DELETED: "deleted",
+        }.get(parent.status, "held")
+        if parent is not None
+        else None
     )
-    shown_as = {
-        Comment.Status.PUBLISHED: "full",
-        Comment.Status.REMOVED: "removed",
-        Comment.Status.DELETED: "deleted",
-    }.get(parent.status, "held") if parent is not None else None
     context = {
         "article": article,
         "parent": parent,
@@ -142,6 +152,7 @@ def _render_reply(request, article, parent, form, status=200):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def edit(request, pk):
     comment = _get_comment_for_author(request, pk)
     if request.method == "POST":
@@ -171,6 +182,7 @@ def edit(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def delete(request, pk):
     comment = _get_comment_for_author(request, pk)
     if request.method == "POST":
@@ -182,7 +194,9 @@ def delete(request, pk):
             messages.success(request, f"Comment {comment.number} deleted.")
         return redirect(_comment_url(comment))
     return render(
-        request, "discussion/delete.html", {"comment": comment, "article": comment.article}
+        request,
+        "discussion/delete.html",
+        {"comment": comment, "article": comment.article},
     )
 
 

@@ -75,7 +75,8 @@ def import_page(
         section = Section.objects.filter(name__iexact=section_name).first()
         if section is None:
             section = Section.objects.create(
-                name=section_name, slug=_unique_slug(Section, section_name, max_length=100)
+                name=section_name,
+                slug=_unique_slug(Section, section_name, max_length=100),
             )
         if published_at is None and page.comments:
             # The page carries no date; the article was out before its first comment.
@@ -98,9 +99,7 @@ def import_page(
                 article=article, author=author, position=position, role=page.byline_role
             )
 
-    existing = dict(
-        Comment.objects.filter(article=article).values_list("number", "id")
-    )
+    existing = dict(Comment.objects.filter(article=article).values_list("number", "id"))
     users, accounts_created = _accounts_for(page)
     added = 0
     by_number: dict[str, Comment] = {}
@@ -164,7 +163,7 @@ def _accounts_for(page: ParsedPage):
     users = {}
     created = 0
     for name in dict.fromkeys(c.author for c in page.comments):
-        user = User.objects.filter(username__iexact=name).first()
+        user = User.objects.find(name)
         if user is None:
             user = User(username=name[:40], is_claimed=False)
             user.set_unusable_password()

@@ -20,7 +20,9 @@ def env_str(name: str, default: str = "") -> str:
         try:
             return Path(file_name).read_text().strip()
         except OSError as e:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_name}: {e}")
+            raise ImproperlyConfigured(
+                f"{name}_FILE: cannot read {file_name}: {e}"
+            ) from None
     return os.environ.get(name, default)
 
 
@@ -33,7 +35,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off"
+    ) from None
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -43,9 +47,11 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, not {value!r}"
+        ) from None
     if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}") from None
     return number
 
 

@@ -92,7 +92,9 @@ def _blockquote_spans(tokens: list[Token]) -> list[tuple[int, int]]:
     for index, token in enumerate(tokens):
         if token.type == "blockquote_open" and token.level == 0:
             start = index
-        elif token.type == "blockquote_close" and token.level == 0 and start is not None:
+        elif (
+            token.type == "blockquote_close" and token.level == 0 and start is not None
+        ):
             spans.append((start, index))
             start = None
     return spans
@@ -186,7 +188,7 @@ def escape_markdown(text: str) -> str:
             stripped = "\\" + stripped
         else:
             digits = len(stripped) - len(stripped.lstrip("0123456789"))
-            if 0 < digits and stripped[digits : digits + 1] in {".", ")"}:
+            if digits > 0 and stripped[digits : digits + 1] in {".", ")"}:
                 stripped = stripped[:digits] + "\\" + stripped[digits:]
         lines.append(indent + stripped)
     return "\n".join(lines)

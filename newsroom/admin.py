@@ -42,7 +42,19 @@ class SourceInline(admin.TabularInline):
 class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = [
+            "title",
+            "slug",
+            "section",
+            "lead",
+            "body",
+            "status",
+            "published_at",
+            "comments_open",
+            "tags",
+            "language",
+            "translation_of",
+        ]
 
     def clean(self):
         """Make status and time agree: a future time means scheduled."""
@@ -83,7 +95,10 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [BylineInline, SourceInline]
     readonly_fields = ["preview_link", "comment_count", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "section", "lead", "body", "preview_link"]}),
+        (
+            None,
+            {"fields": ["title", "slug", "section", "lead", "body", "preview_link"]},
+        ),
         (
             "Publishing",
             {"fields": ["status", "published_at", "comments_open", "comment_count"]},

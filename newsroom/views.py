@@ -11,7 +11,8 @@ from newsroom.models import Article, Author, Byline, Section, Tag
 
 def _bylines():
     return Prefetch(
-        "byline_set", queryset=Byline.objects.select_related("author").order_by("position")
+        "byline_set",
+        queryset=Byline.objects.select_related("author").order_by("position"),
     )
 
 
@@ -28,9 +29,7 @@ def front(request):
     sections = []
     if page.number == 1:
         for section in Section.objects.all():
-            latest = list(
-                section.articles.visible().prefetch_related(_bylines())[:5]
-            )
+            latest = list(section.articles.visible().prefetch_related(_bylines())[:5])
             if latest:
                 sections.append((section, latest))
     return render(request, "newsroom/front.html", {"page": page, "sections": sections})
@@ -42,8 +41,12 @@ def section(request, slug):
     return render(
         request,
         "newsroom/listing.html",
-        {"page": page, "heading": section.name, "intro": section.description,
-         "kind": "Section"},
+        {
+            "page": page,
+            "heading": section.name,
+            "intro": section.description,
+            "kind": "Section",
+        },
     )
 
 

@@ -57,10 +57,10 @@ class Command(BaseCommand):
             )
 
     def _import_reference_page(self) -> str:
+        import zoneinfo
+
         from importers.actions import import_page
         from importers.reference_page import parse_page
-
-        import zoneinfo
 
         page = parse_page(
             REFERENCE_PAGE.read_text(encoding="utf-8"),
@@ -72,7 +72,8 @@ class Command(BaseCommand):
 
     def _name_site(self, host: str, port: int) -> None:
         site = Site.objects.get_current()
-        if site.domain == "example.com":
+        # Only a site nobody has named yet becomes the reference site.
+        if site.name in ("Tribune", "example.com"):
             site.domain = f"{host}:{port}"
             site.name = self.page_site_name
             site.save()

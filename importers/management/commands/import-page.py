@@ -15,12 +15,14 @@ def read_page(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise CommandError(f"{path}: cannot read: {e.strerror}")
+        raise CommandError(f"{path}: cannot read: {e.strerror}") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise CommandError(f"{path}: line {line}: not UTF-8 text ({e.reason})")
+        raise CommandError(
+            f"{path}: line {line}: not UTF-8 text ({e.reason})"
+        ) from None
 
 
 class Command(BaseCommand):
@@ -50,13 +52,13 @@ class Command(BaseCommand):
         try:
             zone = zoneinfo.ZoneInfo(options["timezone"])
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise CommandError(f"Unknown time zone: {options['timezone']}")
+            raise CommandError(f"Unknown time zone: {options['timezone']}") from None
         published = self._published(options["published"], zone)
         path = options["file"]
         try:
             page = parse_page(read_page(path), timezone=zone)
         except PageFormatError as e:
-            raise CommandError(f"{path}: {e}")
+            raise CommandError(f"{path}: {e}") from None
 
         if options["json"]:
             data = page_to_json(page, published_at=published)
@@ -64,8 +66,8 @@ class Command(BaseCommand):
         if options["dry_run"]:
             if not options["json"]:
                 self.stdout.write(
-                    f"{path}: {page.title!r} with {len(page.comments)} comments parsed; "
-                    "nothing written (dry run)."
+                    f"{path}: {page.title!r} with {len(page.comments)} comments "
+                    "parsed; nothing written (dry run)."
                 )
             return
         result = import_page(
@@ -92,7 +94,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--published: {value!r} is not a date (YYYY-MM-DD) "
                     "or date-time (YYYY-MM-DDTHH:MM[+03:00])"
-                )
+                ) from None
             moment = datetime(day.year, day.month, day.day)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)

@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.db.models import Q
+
+from accounts.models import User, fold_username
+
+EMAIL_TAKEN = (
+    "An account with that email address already exists. If it is yours, "
+    "sign in or reset its password."
+)
+
+
+def username_q(username: str) -> Q:
+    """Return a filter matching `username` in any case, Cyrillic included."""
+    return Q(username_key=fold_username(username))
+
+
+def _email_in_use(email: str, exclude_pk: int | None = None) -> bool:
+    others = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
+
+
+class SignUpForm(auth_forms.UserCreationForm):
+    """A new reader: username, email and a password typed twice.
+
+    Usernames that differ from an existing one only in case ("ALICE" when
+    "alice" exists) are taken, unclaimed imported accounts' names included.
+    """
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="For resetting your password; never shown to other readers.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    class Meta(auth_forms.UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+    def clean_username(self) -> str:
+        # Replaces UserCreationForm's iexact check with the folded key.
+        username = self.cleaned_data.get("username")
+        if username and User.objects.filter(username_q(username)).exists():
+            raise forms.ValidationError("That username is taken.", code="unique")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if _email_in_use(email):
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    """Username in any case and password; unclaimed accounts are refused."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": "That username and password do not match an account.",
+    }
+
+
+class ProfileForm(forms.ModelForm):
+    """What a reader may change about themselves on their profile."""
+
+    class Meta:
+        model = User
+        fields = ("bio", "location", "email")
+        labels = {"bio": "About me", "email": "Email address"}
+        help_texts = {
+            "bio": "Plain text, shown on your profile.",
+            "email": "For resetting your password; never shown to other readers.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if _email_in_use(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(
+                "Another account already uses that email address.",
+                code="email_taken",
+            )
+        return email
