@@ -1,0 +1,159 @@
+"""The article page with its thread: what readers see and what it costs."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from discussion import actions
+from discussion.models import Comment
+from discussion.tests.conftest import make_comments
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_it_runs_the_same_queries_for_10_and_1000_comments(
+    client, article, section, alice, bob, signed_in
+):
+    from newsroom.models import Article
+
+    big = Article.objects.create(
+        title="Big",
+        slug="big",
+        body=article.body,
+        section=section,
+        status=article.status,
+        published_at=article.published_at,
+    )
+    small_rows = make_comments(article, [alice, bob], 10)
+    big_rows = make_comments(big, [alice, bob], 1000)
+    assert len(small_rows) == 10
+    assert len(big_rows) == 1000
+    if signed_in:
+        client.force_login(alice)
+        # Votes and editable comments are part of a reader's page.
+        actions.cast_vote(comment=small_rows[1], user=alice, value=1)
+        actions.cast_vote(comment=big_rows[1], user=alice, value=1)
+    client.get(article.get_absolute_url())  # the Site lookup is cached after this
+    small = queries_for(client, article.get_absolute_url())
+    large = queries_for(client, big.get_absolute_url())
+    assert small == large
+    # Anonymous: article, bylines, tags, sources, thread. A reader adds the
+    # session, the user, two for permissions and one for their votes.
+    assert large == (10 if signed_in else 5)
+
+
+def test_it_shows_numbers_authors_and_nesting(client, article, alice, bob, settings):
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
+    first = actions.post_comment(article=article, author=alice, body="Top one")
+    actions.post_comment(article=article, author=bob, body="Second top")
+    actions.post_comment(article=article, author=bob, body="A reply", parent=first)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert page.index('id="c1"') < page.index('id="c1.1"') < page.index('id="c2"')
+    # 1.1 sits in a replies list inside comment 1's item.
+    between = page[page.index('id="c1"') : page.index('id="c1.1"')]
+    assert '<ol class="replies">' in between
+    assert "</li>" not in between
+    assert 'href="/accounts/readers/bob/"' in page
+    assert "Private" in page  # rank beside the name
+
+
+def test_it_shows_the_sign_in_prompt_to_visitors(client, article):
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "to leave comments on the publication, you must" in page
+    assert "/accounts/signin/?next=/articles/joint-operations/" in page
+    assert 'name="body"' not in page
+
+
+def test_it_shows_the_form_to_readers(client, article, alice):
+    client.force_login(alice)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'name="body"' in page
+    assert 'name="client_token"' in page
+    assert "you must" not in page
+
+
+def test_it_says_when_comments_are_closed(client, article, alice):
+    article.comments_open = False
+    article.save()
+    client.force_login(alice)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Comments on this article are closed." in page
+    assert 'name="body"' not in page
+
+
+def test_it_sorts_by_best_and_newest(client, article, alice, bob, no_rate_limit):
+    one = actions.post_comment(article=article, author=alice, body="one")
+    two = actions.post_comment(article=article, author=alice, body="two")
+    actions.post_comment(article=article, author=alice, body="reply", parent=one)
+    actions.cast_vote(comment=two, user=bob, value=1)
+    best = client.get(article.get_absolute_url() + "?sort=best").content.decode()
+    assert best.index('id="c2"') < best.index('id="c1"') < best.index('id="c1.1"')
+    newest = client.get(article.get_absolute_url() + "?sort=newest").content.decode()
+    assert newest.index('id="c2"') < newest.index('id="c1"')
+    junk = client.get(article.get_absolute_url() + "?sort=<x>").content.decode()
+    assert junk.index('id="c1"') < junk.index('id="c2"')
+
+
+def test_it_prefills_the_form_with_an_article_passage(client, article, alice):
+    client.force_login(alice)
+    page = client.get(article.get_absolute_url() + "?quote=p-2").content.decode()
+    assert "&gt; Noble Americans are fighting" in page
+
+
+def test_it_shows_pending_comments_only_to_their_author(client, article, alice, bob):
+    comment = actions.post_comment(article=article, author=alice, body="Held back")
+    Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.PENDING)
+    assert "Held back" not in client.get(article.get_absolute_url()).content.decode()
+    client.force_login(alice)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Held back" in page
+    assert "awaiting review" in page
+
+
+def test_it_shows_a_placeholder_for_a_removed_comment(client, article, alice):
+    comment = actions.post_comment(article=article, author=alice, body="Abuse")
+    Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.REMOVED)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Comment removed by a moderator." in page
+    assert "Abuse" not in page
+
+
+def test_it_redirects_a_permalink_to_the_number(client, article, alice):
+    actions.post_comment(article=article, author=alice, body="Hi")
+    response = client.get(f"/articles/{article.slug}/comments/1/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}#c1"
+    assert client.get(f"/articles/{article.slug}/comments/99/").status_code == 404
+
+
+def test_it_prefills_a_reply_with_a_quote_of_the_parent(client, article, alice, bob):
+    actions.post_comment(article=article, author=alice, body="In a word, partners")
+    client.force_login(bob)
+    response = client.get(f"/articles/{article.slug}/comments/1/reply/?quote=1")
+    content = response.content.decode()
+    assert "&gt; In a word, partners" in content
+    assert 'name="parent" value="1"' in content
+
+
+def test_it_sends_a_visitor_to_sign_in_before_replying(client, article, alice):
+    actions.post_comment(article=article, author=alice, body="Hi")
+    response = client.get(f"/articles/{article.slug}/comments/1/reply/")
+    assert response.status_code == 302
+    assert "/accounts/signin/" in response["Location"]
+
+
+def test_it_renders_an_inline_reply_form_for_htmx(client, article, alice, bob):
+    actions.post_comment(article=article, author=alice, body="Hi")
+    client.force_login(bob)
+    response = client.get(
+        f"/articles/{article.slug}/comments/1/reply/", HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith("<form")
+    assert "<html" not in content
