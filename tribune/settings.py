@@ -235,3 +235,6 @@ LOGGING = {
         "tribune": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     },
 }
+
+# An expired form gives the reader's text back instead of a bare 403.
+CSRF_FAILURE_VIEW = "tribune.views.csrf_failure"
