@@ -91,6 +91,9 @@ def import_page(
             published_at=published_at,
             source_key=key,
         )
+        # An archived article was last updated when it was published, not now.
+        Article.objects.filter(pk=article.pk).update(updated_at=published_at)
+        article.updated_at = published_at
         for position, name in enumerate(page.authors):
             author = Author.objects.filter(name=name).first() or Author.objects.create(
                 name=name, slug=_unique_slug(Author, name)
