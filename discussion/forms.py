@@ -21,7 +21,9 @@ class CommentForm(forms.Form):
         )
 
     def clean_body(self):
-        body = self.cleaned_data["body"].strip()
+        # Browsers count a line break as one character against maxlength but
+        # send it as CR LF; count it as one here too.
+        body = self.cleaned_data["body"].replace("\r\n", "\n").strip()
         limit = settings.TRIBUNE_COMMENT_MAX_LENGTH
         if len(body) > limit:
             raise forms.ValidationError(

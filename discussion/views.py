@@ -68,14 +68,15 @@ def post(request, slug):
         messages.info(request, "Sign in to post your comment; your text is kept.")
         return redirect(_signin_url(article.get_absolute_url() + "#comment-form"))
 
-    parent = None
     error = None
+    # Looked up before validation so a refused reply still shows its parent.
+    number = request.POST.get("parent", "").strip()
+    parent = None
+    if number and len(number) <= 255:
+        parent = Comment.objects.filter(article=article, number=number).first()
     if form.is_valid():
-        number = form.cleaned_data["parent"]
-        if number:
-            parent = Comment.objects.filter(article=article, number=number).first()
-            if parent is None:
-                error = "The comment you replied to does not exist."
+        if number and parent is None:
+            error = "The comment you replied to does not exist."
         if error is None:
             try:
                 comment = actions.post_comment(
@@ -93,7 +94,7 @@ def post(request, slug):
                 return redirect(_comment_url(comment))
     if error:
         form.add_error(None, error)
-    if parent is not None or form.data.get("parent"):
+    if parent is not None:
         return _render_reply(request, article, parent, form, status=400)
     from newsroom.views import render_article
 
@@ -127,8 +128,13 @@ def reply(request, slug, number):
         initial["body"] = (
             quote_markdown("\n\n".join(plain_paragraphs(parent.body))) + "\n\n"
         )
-    form = CommentForm(initial=initial)
+    form = CommentForm(initial=initial, auto_id=_reply_ids(parent))
     return _render_reply(request, article, parent, form)
+
+
+def _reply_ids(parent: Comment) -> str:
+    # Several inline reply forms can be open on one page; ids must differ.
+    return f"id_reply{parent.pk}_%s"
 
 
 def _render_reply(request, article, parent, form, status=200):
@@ -192,7 +198,8 @@ def delete(request, pk):
             messages.error(request, refused.message)
         else:
             messages.success(request, f"Comment {comment.number} deleted.")
-        return redirect(_comment_url(comment))
+        # The comment may be gone from the page; land on the discussion.
+        return redirect(f"{comment.article.get_absolute_url()}#comments")
     return render(
         request,
         "discussion/delete.html",

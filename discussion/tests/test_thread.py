@@ -1,11 +1,11 @@
 """build_thread: nesting markup, placeholders and sorting, without a database."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from discussion.models import Comment, path_segment
 from discussion.thread import Sort, build_thread
 
-T0 = datetime(2016, 5, 25, 6, 35, tzinfo=timezone.utc)
+T0 = datetime(2016, 5, 25, 6, 35, tzinfo=UTC)
 
 
 def comments(*specs):

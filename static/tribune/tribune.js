@@ -1,6 +1,7 @@
-// Progressive enhancement for article pages: quote a passage of the article
-// into the comment form. Everything here also works without JavaScript
-// through plain links (?quote=p-N#comment-form).
+// Progressive enhancement for article pages: a "Quote" link beside each
+// paragraph puts it (or the selected part of it) into the comment form. The
+// links point at ?quote=p-N#comment-form, which the server also understands,
+// so opening one in a new tab pre-fills the form there.
 (function () {
   "use strict";
 
