@@ -170,7 +170,8 @@ def plain_paragraphs(text: str) -> list[str]:
     ]
 
 
-_ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~"})
+# "&" too: "&copy;" or "&lt;b&gt;" in plain text must not turn into entities.
+_ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~&"})
 
 
 def escape_markdown(text: str) -> str:

@@ -54,11 +54,15 @@ def hit(limit: Limit, key: str, now: float | None = None) -> int:
     if cache.add(cache_key, 1, timeout):
         return 1
     try:
-        return cache.incr(cache_key)
+        count = cache.incr(cache_key)
     except ValueError:
         # Expired between add() and incr(): this is the first hit of a window.
         cache.set(cache_key, 1, timeout)
         return 1
+    # Caches without an atomic incr (the database cache) implement it as
+    # get + set with their default timeout; keep the window's own expiry.
+    cache.touch(cache_key, timeout)
+    return count
 
 
 def reset(limit: Limit, key: str, now: float | None = None) -> None:

@@ -38,6 +38,13 @@ class SourceInline(admin.TabularInline):
     model = Source
     extra = 1
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A source typed without a scheme is a web page; assume https (and
+        # silence Django 5.x's warning that the default changes in 6.0).
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 class ArticleForm(forms.ModelForm):
     class Meta:

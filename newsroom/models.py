@@ -225,3 +225,8 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def safe_url(self) -> str:
+        """The URL if it is a web address; rows written outside forms may not be."""
+        return self.url if self.url.lower().startswith(("http://", "https://")) else ""

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
@@ -18,20 +19,50 @@ def _bylines():
 
 def _listing(request, queryset):
     """Return a page of visible articles with their sections and bylines."""
-    articles = queryset.visible().select_related("section").prefetch_related(_bylines())
+    articles = (
+        queryset.visible()
+        .select_related("section")
+        .prefetch_related(_bylines())
+        .defer("body", "body_html")
+    )
     paginator = Paginator(articles, settings.ARTICLES_PER_PAGE)
     return paginator.get_page(request.GET.get("page"))
 
 
+# How many of each section's latest articles the front page shows.
+SECTION_LATEST = 5
+
+
 def front(request):
-    """Latest articles, then the latest few of each section (one query per section)."""
+    """Latest articles, then the latest few of each section.
+
+    Runs a fixed number of queries whatever the number of sections: the
+    latest of every section come from one query ranking articles per section.
+    """
     page = _listing(request, Article.objects.all())
     sections = []
     if page.number == 1:
-        for section in Section.objects.all():
-            latest = list(section.articles.visible().prefetch_related(_bylines())[:5])
-            if latest:
-                sections.append((section, latest))
+        latest = (
+            Article.objects.visible()
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("section"),
+                    order_by=[F("published_at").desc(), F("id").desc()],
+                )
+            )
+            .filter(rank__lte=SECTION_LATEST)
+            .select_related("section")
+            .prefetch_related(_bylines())
+        )
+        by_section = {}
+        for article in latest:
+            by_section.setdefault(article.section_id, []).append(article)
+        sections = [
+            (section, by_section[section.pk])
+            for section in Section.objects.all()
+            if section.pk in by_section
+        ]
     return render(request, "newsroom/front.html", {"page": page, "sections": sections})
 
 

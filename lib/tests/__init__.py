@@ -1,0 +1,1 @@
+"""Tests for the plain-Python helpers in lib."""
