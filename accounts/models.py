@@ -49,6 +49,13 @@ class User(AbstractUser):
     # Authors of imported comments get accounts that cannot sign in until a
     # person proves they own them.
     is_claimed = models.BooleanField(default=True)
+    # Moderation state, changed only through moderation.actions.
+    premoderated = models.BooleanField(
+        default=False, help_text="Every comment of this reader waits for a moderator."
+    )
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    banned_at = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.CharField(max_length=300, blank=True)
 
     objects = TribuneUserManager()
 

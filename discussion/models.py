@@ -57,6 +57,8 @@ class Comment(models.Model):
     # A token rendered into each comment form: posting the same form twice
     # yields the comment the first submission created.
     client_token = models.CharField(max_length=64, blank=True)
+    # Why a pending comment waits for review ("new reader", "links" …).
+    hold_reason = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
@@ -69,6 +71,8 @@ class Comment(models.Model):
             models.Index(
                 fields=["article", "-created_at"], name="discussion_article_recent"
             ),
+            # Moderation queues: pending / removed / published, newest first.
+            models.Index(fields=["status", "-created_at"], name="discussion_by_status"),
         ]
         constraints = [
             # Thread pages read one article's comments ordered by path; this

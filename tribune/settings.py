@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "newsroom",
     "discussion",
     "importers",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -238,3 +239,35 @@ LOGGING = {
 
 # An expired form gives the reader's text back instead of a bare 403.
 CSRF_FAILURE_VIEW = "tribune.views.csrf_failure"
+
+# Moderation. Pre-moderation for everyone and read-only are switches in the
+# database (moderation.SiteMode) so moderators can flip them at run time.
+# New readers' comments wait for review until this many were approved (0: off).
+TRIBUNE_PREMODERATE_NEW_READERS = env_int(
+    "TRIBUNE_PREMODERATE_NEW_READERS", 0, minimum=0
+)
+# Comments with links from readers below this trust level wait for review.
+TRIBUNE_LINKS_MIN_TRUST = env_int("TRIBUNE_LINKS_MIN_TRUST", 1, minimum=0)
+# What a suspect word does: "report" (publish and report) or "hold".
+TRIBUNE_SUSPECT_WORDS = env_str("TRIBUNE_SUSPECT_WORDS", "report")
+if TRIBUNE_SUSPECT_WORDS not in {"report", "hold"}:
+    raise ImproperlyConfigured("TRIBUNE_SUSPECT_WORDS must be report or hold")
+# Comments close this many days after publication (0: never).
+TRIBUNE_AUTO_CLOSE_DAYS = env_int("TRIBUNE_AUTO_CLOSE_DAYS", 0, minimum=0)
+# The same text again within this window is refused.
+TRIBUNE_DUPLICATE_WINDOW = env_int("TRIBUNE_DUPLICATE_WINDOW", 3600, minimum=0)
+# Accounts younger than this get tighter posting limits.
+TRIBUNE_NEW_ACCOUNT_SECONDS = env_int("TRIBUNE_NEW_ACCOUNT_SECONDS", 86400, minimum=0)
+TRIBUNE_NEW_ACCOUNT_MIN_INTERVAL = env_int(
+    "TRIBUNE_NEW_ACCOUNT_MIN_INTERVAL", 60, minimum=0
+)
+TRIBUNE_NEW_ACCOUNT_COMMENTS_PER_HOUR = env_int(
+    "TRIBUNE_NEW_ACCOUNT_COMMENTS_PER_HOUR", 10, minimum=1
+)
+# Trust: level 1 after this many approved comments, level 2 ("trusted") with
+# this reputation as well, or by membership of the "Trusted readers" group.
+TRIBUNE_TRUST_MIN_APPROVED = env_int("TRIBUNE_TRUST_MIN_APPROVED", 3, minimum=0)
+TRIBUNE_TRUSTED_REPUTATION = env_int("TRIBUNE_TRUSTED_REPUTATION", 50)
+# Reputation changes besides votes.
+TRIBUNE_REPUTATION_APPROVED = env_int("TRIBUNE_REPUTATION_APPROVED", 1)
+TRIBUNE_REPUTATION_REMOVED = env_int("TRIBUNE_REPUTATION_REMOVED", -5)

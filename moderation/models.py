@@ -1,0 +1,169 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from discussion.models import Comment
+
+
+class Report(models.Model):
+    """A reader's report of a comment, for moderators."""
+
+    class Reason(models.TextChoices):
+        ABUSE = "abuse", "Abuse or harassment"
+        SPAM = "spam", "Spam or advertising"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        ILLEGAL = "illegal", "Illegal content"
+        SUSPECT_WORDS = "suspect_words", "Suspect words (automatic)"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld: comment removed"
+        DISMISSED = "dismissed", "Dismissed: comment kept"
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports"
+    )
+    # None for reports the system files itself (suspect words).
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_filed",
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The reported queue: open reports, oldest first, and their count.
+            models.Index(
+                fields=["status", "created_at"], name="moderation_report_queue"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "reporter"],
+                condition=Q(status="open"),
+                name="moderation_one_open_report_per_reader",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} on {self.comment}"
+
+
+class AuditEntry(models.Model):
+    """One moderation decision: who, what, when, why, and the state around it."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved comment"
+        REMOVE = "remove", "Removed comment"
+        RESTORE = "restore", "Restored comment"
+        DISMISS = "dismiss", "Dismissed reports"
+        NOTE = "note", "Note on reader"
+        WARN = "warn", "Warned reader"
+        SUSPEND = "suspend", "Suspended reader"
+        BAN = "ban", "Banned reader"
+        UNBAN = "unban", "Lifted ban or suspension"
+        PREMODERATE = "premoderate", "Changed pre-moderation of reader"
+        WORDS = "words", "Changed word lists"
+        SITE_MODE = "site_mode", "Changed site mode"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_history",
+    )
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The audit log page, newest first.
+            models.Index(fields=["-created_at"], name="moderation_audit_recent"),
+            # A reader's history on their moderation page.
+            models.Index(
+                fields=["reader", "-created_at"], name="moderation_audit_reader"
+            ),
+        ]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor_id} at {self.created_at}"
+
+
+class WordEntry(models.Model):
+    """A banned or suspect word or phrase (a trailing * matches any ending)."""
+
+    class Kind(models.TextChoices):
+        BANNED = "banned", "Banned: the comment is refused"
+        SUSPECT = "suspect", "Suspect: the comment is flagged for review"
+
+    text = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["text"]
+        verbose_name_plural = "word entries"
+
+    def __str__(self):
+        return f"{self.text} ({self.kind})"
+
+
+class SiteMode(models.Model):
+    """Switches moderators flip at run time; one row (pk=1)."""
+
+    read_only = models.BooleanField(
+        default=False, help_text="Nobody can post, reply, edit or vote."
+    )
+    premoderate_all = models.BooleanField(
+        default=False, help_text="Every new comment waits for a moderator."
+    )
+    message = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Shown to readers while the site is read-only.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return "Site mode"
+
+    @classmethod
+    def current(cls) -> "SiteMode":
+        mode, _ = cls.objects.get_or_create(pk=1)
+        return mode
