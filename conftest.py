@@ -64,3 +64,10 @@ def _fast_password_hashing(request, settings):
     use a cheap hasher. Mark a test `real_hashers` to keep the configured ones."""
     if "real_hashers" not in request.keywords:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _established_accounts(settings):
+    """Accounts made in a test are seconds old; tests that are not about the
+    tighter limits for new accounts treat them as established."""
+    settings.TRIBUNE_NEW_ACCOUNT_SECONDS = 0

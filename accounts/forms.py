@@ -3,6 +3,7 @@ from django.contrib.auth import forms as auth_forms
 from django.db.models import Q
 
 from accounts.models import User, fold_username
+from lib.honeypot import HoneypotMixin
 
 EMAIL_TAKEN = (
     "An account with that email address already exists. If it is yours, "
@@ -22,7 +23,7 @@ def _email_in_use(email: str, exclude_pk: int | None = None) -> bool:
     return others.exists()
 
 
-class SignUpForm(auth_forms.UserCreationForm):
+class SignUpForm(HoneypotMixin, auth_forms.UserCreationForm):
     """A new reader: username, email and a password typed twice.
 
     Usernames that differ from an existing one only in case ("ALICE" when
@@ -91,3 +92,27 @@ class ProfileForm(forms.ModelForm):
                 code="email_taken",
             )
         return email
+
+
+class DeleteAccountForm(forms.Form):
+    """The reader's password, to confirm that they mean to delete the account."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type your password to delete your account."},
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That is not your password; your account was not deleted.",
+                code="password_incorrect",
+            )
+        return password

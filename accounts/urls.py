@@ -44,5 +44,7 @@ urlpatterns = [
         name="accounts-password-change-done",
     ),
     path("profile/", views.profile_edit, name="accounts-profile-edit"),
+    path("data/", views.data, name="accounts-data"),
+    path("delete/", views.delete, name="accounts-delete"),
     path("readers/<str:username>/", views.profile, name="accounts-profile"),
 ]

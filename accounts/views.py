@@ -8,13 +8,22 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import ProfileForm, SignInForm, SignUpForm, username_q
+from accounts import privacy
+from accounts.forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+    username_q,
+)
 from accounts.models import User
 from accounts.ranks import next_rank
 from discussion.models import Comment
@@ -204,6 +213,13 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "recent_comments": recent,
             "next_rank": next_rank(reader.reputation),
             "is_own": request.user.is_authenticated and request.user.pk == reader.pk,
+            "ranks": settings.TRIBUNE_RANKS,
+            "reputation_rules": {
+                "approved": settings.TRIBUNE_REPUTATION_APPROVED,
+                "removed": settings.TRIBUNE_REPUTATION_REMOVED,
+                "trusted": settings.TRIBUNE_TRUSTED_REPUTATION,
+                "min_approved": settings.TRIBUNE_TRUST_MIN_APPROVED,
+            },
         },
     )
 
@@ -220,6 +236,91 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(instance=request.user)
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def data(request: HttpRequest) -> HttpResponse:
+    """GET explains the download; POST returns the reader's data as a JSON file.
+
+    POST only, so a link or an image on another site cannot start a download.
+    """
+    if request.method == "POST":
+        user = request.user
+        security_log.info(
+            "data export username=%r address=%s", user.username, client_ip(request)
+        )
+        response = JsonResponse(
+            privacy.export_user_data(user),
+            json_dumps_params={"indent": 2, "ensure_ascii": False},
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"tribune-data-{user.username}.json"
+        )
+        return response
+    return render(request, "accounts/data.html")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    """Delete the signed-in reader's account once they confirm their password."""
+    user = request.user
+    address = client_ip(request)
+    # Wrong passwords here count with failed sign-ins, so a borrowed session
+    # cannot be used to guess the password.
+    account_limit, _ = _signin_limits()
+    account_key = _account_key(user.username)
+    refusal = None
+    if request.method == "POST":
+        wait = ratelimit.retry_after(account_limit, account_key)
+        if wait:
+            # Checked before the password, and with an unbound form, so a
+            # throttled guess reveals nothing.
+            form = DeleteAccountForm(user)
+            refusal = (
+                "Too many wrong passwords. Your account was not deleted. "
+                f"Try again {ratelimit.describe_wait(wait)}."
+            )
+        else:
+            form = DeleteAccountForm(user, request.POST)
+            if form.is_valid():
+                username, pk = user.username, user.pk
+                privacy.delete_account(user)
+                logout(request)
+                security_log.warning(
+                    "account deleted username=%r id=%s comments=%s address=%s",
+                    username,
+                    pk,
+                    settings.TRIBUNE_DELETED_ACCOUNT_COMMENTS,
+                    address,
+                )
+                messages.success(
+                    request, "Your account is deleted. Thank you for reading Tribune."
+                )
+                return redirect(_front())
+            if form.has_error("password", "password_incorrect"):
+                ratelimit.hit(account_limit, account_key)
+                security_log.warning(
+                    "account deletion refused: wrong password username=%r address=%s",
+                    user.username,
+                    address,
+                )
+    else:
+        form = DeleteAccountForm(user)
+    return render(
+        request,
+        "accounts/delete.html",
+        {
+            "form": form,
+            "refusal": refusal,
+            "comments_removed": (
+                settings.TRIBUNE_DELETED_ACCOUNT_COMMENTS == privacy.REMOVE
+            ),
+        },
+    )
 
 
 # Django's form views treat PUT as POST; the site's forms only ever POST.

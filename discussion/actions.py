@@ -5,6 +5,7 @@ thread_version so cached renderings of the thread go stale. Views call them and
 turn CommentRefused into a message next to the reader's kept text.
 """
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,21 @@ from lib.markdown import (
     render_comment,
 )
 from lib.ratelimit import describe_wait
+from moderation import policy
+from moderation.models import SiteMode
+from moderation.words import check_text
 from newsroom.models import Article
+
+
+def comment_became_visible(comment: Comment) -> None:
+    """Tell readers about a comment they can now see.
+
+    Runs inside the transaction that published it, so a crash loses no
+    notification and a rollback sends none.
+    """
+    from notifications.actions import comment_published
+
+    comment_published(comment)
 
 
 class CommentRefused(Exception):
@@ -104,26 +119,32 @@ def _check_body(body: str) -> str:
 
 
 def _check_rate(author: User, now: datetime) -> None:
-    """Refuse a comment posted too soon after the reader's last ones (2 queries)."""
-    recent = Comment.objects.filter(
-        author=author, created_at__gt=now - timedelta(hours=1)
-    )
+    """Refuse a comment posted too soon after the reader's last ones (1 query).
+
+    Accounts younger than TRIBUNE_NEW_ACCOUNT_SECONDS get the tighter limits.
+    """
+    young = policy.is_new_account(author, now)
     interval = settings.TRIBUNE_COMMENT_MIN_INTERVAL
-    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
-    if last is not None and interval:
-        wait = interval - int((now - last).total_seconds())
+    per_hour = settings.TRIBUNE_COMMENTS_PER_HOUR
+    if young:
+        interval = max(interval, settings.TRIBUNE_NEW_ACCOUNT_MIN_INTERVAL)
+        per_hour = min(per_hour, settings.TRIBUNE_NEW_ACCOUNT_COMMENTS_PER_HOUR)
+    # Newest first, no more than the hourly allowance: enough for both limits.
+    times = list(
+        Comment.objects.filter(author=author, created_at__gt=now - timedelta(hours=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:per_hour]
+    )
+    if times and interval:
+        wait = interval - int((now - times[0]).total_seconds())
         if wait > 0:
             raise CommentRefused(
                 f"You are posting too fast. You can post again {describe_wait(wait)}.",
                 retry_after=wait,
             )
-    per_hour = settings.TRIBUNE_COMMENTS_PER_HOUR
-    if recent.count() >= per_hour:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True)[
-            : recent.count() - per_hour + 1
-        ]
-        frees_at = list(oldest)[-1] + timedelta(hours=1)
-        wait = max(1, int((frees_at - now).total_seconds()))
+    if len(times) >= per_hour:
+        # The oldest of the allowance leaves the hour first.
+        wait = max(1, int((times[-1] + timedelta(hours=1) - now).total_seconds()))
         raise CommentRefused(
             f"You have posted {per_hour} comments in the last hour. "
             f"You can post again {describe_wait(wait)}.",
@@ -131,15 +152,62 @@ def _check_rate(author: User, now: datetime) -> None:
         )
 
 
-def check_can_comment(user: User, article: Article) -> None:
+def check_can_write(user: User) -> None:
+    """Refuse readers who may not write at all (anonymous, banned, suspended)."""
     if not user.is_authenticated:
         raise CommentRefused("Sign in to comment.")
     if not user.is_active:
         raise CommentRefused("Your account cannot post comments.")
+    refusal = policy.account_refusal(user)
+    if refusal:
+        raise CommentRefused(refusal)
+
+
+def check_can_comment(user: User, article: Article) -> None:
+    check_can_write(user)
     if not article.is_visible:
         raise CommentRefused("This article is not published.")
-    if not article.comments_open:
-        raise CommentRefused("Comments on this article are closed.")
+    closed = policy.comments_closed_message(article)
+    if closed:
+        raise CommentRefused(closed)
+
+
+def text_hash(body: str) -> str:
+    return hashlib.sha256(policy.normalized_text(body).encode()).hexdigest()
+
+
+# Texts shorter than this ("+1", "Agreed") may well be typed by many readers.
+DUPLICATE_MIN_LENGTH = 40
+
+
+def _check_duplicate(author: User, digest: str, body: str, now: datetime) -> str:
+    """Refuse the reader's own repeat; return a hold reason for others' (2 queries)."""
+    window = settings.TRIBUNE_DUPLICATE_WINDOW
+    if not window:
+        return ""
+    since = now - timedelta(seconds=window)
+    same = Comment.objects.filter(text_hash=digest, created_at__gt=since)
+    if same.filter(author=author).exists():
+        raise CommentRefused(
+            "You have already posted this text. Add something new, or find your "
+            "earlier comment in the discussion."
+        )
+    if len(policy.normalized_text(body)) >= DUPLICATE_MIN_LENGTH and same.exists():
+        return "the same text was just posted from another account"
+    return ""
+
+
+def _check_words(body: str) -> list[str]:
+    """Refuse banned words; return the suspect words found."""
+    hits = check_text(body)
+    banned = sorted({hit.match for hit in hits if hit.kind == "banned"})
+    if banned:
+        listed = ", ".join(f"“{word}”" for word in banned)
+        raise CommentRefused(
+            f"Your comment contains words that are not allowed here: {listed}. "
+            "Change them and post again; your text is kept below."
+        )
+    return sorted({hit.match for hit in hits if hit.kind == "suspect"})
 
 
 def post_comment(
@@ -171,6 +239,13 @@ def post_comment(
         if parent.status != Comment.Status.PUBLISHED:
             raise CommentRefused("That comment is no longer there to reply to.")
     _check_rate(author, now)
+    suspect = _check_words(body)
+    digest = text_hash(body)
+    reasons = policy.hold_reasons(author, body, suspect)
+    duplicate = _check_duplicate(author, digest, body, now)
+    if duplicate:
+        reasons.append(duplicate)
+    status = Comment.Status.PENDING if reasons else Comment.Status.PUBLISHED
     found = find_quotes(body, article, parent)
     body_html = render_body(body, found, parent)
 
@@ -185,12 +260,22 @@ def post_comment(
                 created_at=now,
                 client_token=client_token,
                 ip_address=ip_address or None,
+                status=status,
+                hold_reason="; ".join(reasons)[:200],
+                text_hash=digest,
             )
             _save_quotes(comment, found)
+            published = status == Comment.Status.PUBLISHED
             Article.objects.filter(pk=article.pk).update(
-                comment_count=F("comment_count") + 1,
+                comment_count=F("comment_count") + (1 if published else 0),
                 thread_version=F("thread_version") + 1,
             )
+            if suspect and published:
+                from moderation.actions import flag_suspect_words
+
+                flag_suspect_words(comment, suspect)
+            if published:
+                comment_became_visible(comment)
     except IntegrityError:
         # Two submissions of one form raced; the other one won.
         if client_token:
@@ -270,6 +355,11 @@ def edit_comment(
     body = _check_body(body)
     if body == comment.body:
         return comment
+    check_can_write(editor)
+    closed = policy.comments_closed_message(comment.article, now)
+    if closed:
+        raise CommentRefused(closed)
+    suspect = _check_words(body)
     parent = comment.parent
     found = find_quotes(body, comment.article, parent)
     with transaction.atomic():
@@ -281,9 +371,14 @@ def edit_comment(
         comment.body = body
         comment.body_html = render_body(body, found, parent)
         comment.edited_at = now
-        comment.save(update_fields=["body", "body_html", "edited_at"])
+        comment.text_hash = text_hash(body)
+        comment.save(update_fields=["body", "body_html", "edited_at", "text_hash"])
         comment.quotes.all().delete()
         _save_quotes(comment, found)
+        if suspect and comment.status == Comment.Status.PUBLISHED:
+            from moderation.actions import flag_suspect_words
+
+            flag_suspect_words(comment, suspect)
         Article.objects.filter(pk=comment.article_id).update(
             thread_version=F("thread_version") + 1
         )
@@ -320,8 +415,9 @@ def cast_vote(*, comment: Comment, user: User, value: int) -> Comment:
         raise CommentRefused("A vote is +1, −1, or withdrawn.")
     if not user.is_authenticated:
         raise CommentRefused("Sign in to vote.")
-    if not user.is_active:
-        raise CommentRefused("Your account cannot vote.")
+    check_can_write(user)
+    if SiteMode.current().read_only:
+        raise CommentRefused(policy.comments_closed_message(comment.article))
     if comment.author_id == user.pk:
         raise CommentRefused("You cannot vote on your own comment.")
     if comment.status != Comment.Status.PUBLISHED:

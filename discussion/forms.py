@@ -2,9 +2,10 @@ from django import forms
 from django.conf import settings
 
 from discussion.thread import Sort
+from lib.honeypot import HoneypotMixin
 
 
-class CommentForm(forms.Form):
+class CommentForm(HoneypotMixin, forms.Form):
     body = forms.CharField(
         label="Your comment",
         widget=forms.Textarea(attrs={"rows": 6}),

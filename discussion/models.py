@@ -57,6 +57,8 @@ class Comment(models.Model):
     # A token rendered into each comment form: posting the same form twice
     # yields the comment the first submission created.
     client_token = models.CharField(max_length=64, blank=True)
+    # SHA-256 of the folded text, to notice the same text posted again.
+    text_hash = models.CharField(max_length=64, blank=True)
     # Why a pending comment waits for review ("new reader", "links" …).
     hold_reason = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -71,6 +73,8 @@ class Comment(models.Model):
             models.Index(
                 fields=["article", "-created_at"], name="discussion_article_recent"
             ),
+            # Duplicate-text detection: the same text within a time window.
+            models.Index(fields=["text_hash", "created_at"], name="discussion_by_text"),
             # Moderation queues: pending / removed / published, newest first.
             models.Index(fields=["status", "-created_at"], name="discussion_by_status"),
         ]

@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
 
 from discussion.models import Comment
@@ -144,6 +145,9 @@ class WordEntry(models.Model):
         return f"{self.text} ({self.kind})"
 
 
+SITE_MODE_CACHE_KEY = "moderation:site-mode"
+
+
 class SiteMode(models.Model):
     """Switches moderators flip at run time; one row (pk=1)."""
 
@@ -163,7 +167,18 @@ class SiteMode(models.Model):
     def __str__(self):
         return "Site mode"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Now for this process, and again after commit in case another
+        # process cached the old row in between.
+        cache.delete(SITE_MODE_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(SITE_MODE_CACHE_KEY))
+
     @classmethod
     def current(cls) -> "SiteMode":
-        mode, _ = cls.objects.get_or_create(pk=1)
+        """The switches, from the cache when possible (every page reads them)."""
+        mode = cache.get(SITE_MODE_CACHE_KEY)
+        if mode is None:
+            mode, _ = cls.objects.get_or_create(pk=1)
+            cache.set(SITE_MODE_CACHE_KEY, mode, 60)
         return mode

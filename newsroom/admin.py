@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from newsroom.models import Article, Author, Byline, Section, Source, Tag
+from newsroom.models import Article, Author, Byline, ErrorReport, Section, Source, Tag
 
 
 @admin.register(Section)
@@ -122,3 +122,12 @@ class ArticleAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank" rel="noopener">Preview as readers see it</a>',
             reverse("newsroom-preview", args=[obj.slug]),
         )
+
+
+@admin.register(ErrorReport)
+class ErrorReportAdmin(admin.ModelAdmin):
+    list_display = ["article", "reporter", "status", "created_at"]
+    list_filter = ["status"]
+    list_editable = ["status"]
+    list_select_related = ["article", "reporter"]
+    readonly_fields = ["article", "reporter", "passage", "detail", "created_at"]

@@ -230,3 +230,35 @@ class Source(models.Model):
     def safe_url(self) -> str:
         """The URL if it is a web address; rows written outside forms may not be."""
         return self.url if self.url.lower().startswith(("http://", "https://")) else ""
+
+
+class ErrorReport(models.Model):
+    """A reader's report of a factual error in an article, for its editors."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CORRECTED = "corrected", "Corrected"
+        DECLINED = "declined", "No change needed"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="error_reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL
+    )
+    passage = models.TextField(blank=True, help_text="The sentence that is wrong.")
+    detail = models.TextField(help_text="What is wrong, and a source if possible.")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Editors' list of open reports.
+            models.Index(fields=["status", "-created_at"], name="newsroom_errors_open"),
+        ]
+
+    def __str__(self):
+        return f"Error report on {self.article}"

@@ -9,4 +9,9 @@ urlpatterns = [
     path("authors/<str:slug>/", views.author, name="newsroom-author"),
     path("articles/<str:slug>/", views.article, name="newsroom-article"),
     path("articles/<str:slug>/preview/", views.preview, name="newsroom-preview"),
+    path(
+        "articles/<str:slug>/report-error/",
+        views.report_error,
+        name="newsroom-report-error",
+    ),
 ]

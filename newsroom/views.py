@@ -1,12 +1,16 @@
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from discussion.context import discussion_context
+from newsroom import actions
 from newsroom.models import Article, Author, Byline, Section, Tag
 
 
@@ -127,3 +131,44 @@ def render_article(request, article, *, preview=False, status=200, **extra):
     context = {"article": article, "preview": preview}
     context.update(discussion_context(request, article, **extra))
     return render(request, "newsroom/article.html", context, status=status)
+
+
+class ErrorReportForm(forms.Form):
+    passage = forms.CharField(
+        label="The sentence that is wrong (optional)",
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    detail = forms.CharField(
+        label="What is wrong, and how do you know?",
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Say what is wrong."},
+    )
+
+
+@login_required
+def report_error(request, slug):
+    """Readers tell the article's editors about a factual error."""
+    article = get_object_or_404(Article, slug=slug)
+    if not article.is_visible:
+        raise Http404("No such article")
+    form = ErrorReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.report_error(
+                reporter=request.user, article=article, **form.cleaned_data
+            )
+        except actions.ErrorReportRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, "Thank you: the editors will look at it.")
+            return redirect(article)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "newsroom/report_error.html",
+        {"article": article, "form": form},
+        status=status,
+    )

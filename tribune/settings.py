@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "discussion",
     "importers",
     "moderation",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tribune.context_processors.site",
+                "moderation.context_processors.moderation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -271,3 +274,15 @@ TRIBUNE_TRUSTED_REPUTATION = env_int("TRIBUNE_TRUSTED_REPUTATION", 50)
 # Reputation changes besides votes.
 TRIBUNE_REPUTATION_APPROVED = env_int("TRIBUNE_REPUTATION_APPROVED", 1)
 TRIBUNE_REPUTATION_REMOVED = env_int("TRIBUNE_REPUTATION_REMOVED", -5)
+
+# What deleting an account does to the reader's comments: "keep" them in their
+# threads by "deleted account", or "remove" them (shown as removed). Either
+# way their numbers stay taken.
+TRIBUNE_DELETED_ACCOUNT_COMMENTS = env_str("TRIBUNE_DELETED_ACCOUNT_COMMENTS", "keep")
+if TRIBUNE_DELETED_ACCOUNT_COMMENTS not in {"keep", "remove"}:
+    raise ImproperlyConfigured(
+        "TRIBUNE_DELETED_ACCOUNT_COMMENTS must be keep or remove"
+    )
+
+# Notifications: the local hour from which the worker writes the day's digests.
+TRIBUNE_DIGEST_HOUR = env_int("TRIBUNE_DIGEST_HOUR", 7, minimum=0)

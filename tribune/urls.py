@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("", include("moderation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("discussion.urls")),
     path("", include("newsroom.urls")),
 ]

@@ -44,8 +44,9 @@ def test_it_runs_the_same_queries_for_10_and_1000_comments(
     large = queries_for(client, big.get_absolute_url())
     assert small == large
     # Anonymous: article, bylines, tags, sources, thread. A reader adds the
-    # session, the user, two for permissions and one for their votes.
-    assert large == (10 if signed_in else 5)
+    # session, the user, two for permissions, one for their votes, one for
+    # their unread notifications and one for following the article.
+    assert large == (12 if signed_in else 5)
 
 
 def test_it_shows_numbers_authors_and_nesting(client, article, alice, bob, settings):

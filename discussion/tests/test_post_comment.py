@@ -19,8 +19,8 @@ def post(client, article, body, **extra):
 
 def test_it_numbers_top_level_comments_in_order(article, alice, bob, no_rate_limit):
     numbers = [
-        actions.post_comment(article=article, author=user, body="Hello").number
-        for user in (alice, bob, alice)
+        actions.post_comment(article=article, author=user, body=f"Hello {n}").number
+        for n, user in enumerate((alice, bob, alice))
     ]
     assert numbers == ["1", "2", "3"]
     article.refresh_from_db()
@@ -30,7 +30,7 @@ def test_it_numbers_top_level_comments_in_order(article, alice, bob, no_rate_lim
 
 def test_it_numbers_replies_under_their_parent(article, alice, bob, no_rate_limit):
     first = actions.post_comment(article=article, author=alice, body="Top")
-    reply = actions.post_comment(article=article, author=bob, body="R", parent=first)
+    reply = actions.post_comment(article=article, author=bob, body="R1", parent=first)
     second = actions.post_comment(article=article, author=bob, body="R2", parent=first)
     deep = actions.post_comment(article=article, author=alice, body="D", parent=second)
     deeper = actions.post_comment(article=article, author=bob, body="E", parent=deep)
@@ -55,8 +55,8 @@ def test_it_never_reuses_a_deleted_number(article, alice, no_rate_limit):
 
 
 def test_it_orders_ten_plus_siblings_numerically(article, alice, no_rate_limit):
-    for _ in range(11):
-        actions.post_comment(article=article, author=alice, body="x")
+    for n in range(11):
+        actions.post_comment(article=article, author=alice, body=f"Comment {n}")
     ordered = list(
         Comment.objects.filter(article=article).values_list("number", flat=True)
     )

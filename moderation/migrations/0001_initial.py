@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('discussion', '0002_hold_reason'),
+        ('discussion', '0002_moderation_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

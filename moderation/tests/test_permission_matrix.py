@@ -1,0 +1,221 @@
+"""Every role against every write, asserting what each may and may not do.
+
+A write counts as allowed when its effect is in the database afterwards, and
+refused when nothing changed; the HTTP status is checked to be a refusal
+(redirect to sign-in, 400, 403 or 404) where it is refused.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from discussion import actions as discussion
+from discussion.models import Comment, Vote
+from moderation.models import Report, SiteMode, WordEntry
+from newsroom.models import Article, ErrorReport
+
+ROLES = ["anonymous", "reader", "banned", "trusted", "moderator", "editor", "admin"]
+
+
+@pytest.fixture
+def people(db, alice, bob, mallory, maude, eddie, django_user_model):
+    trusted = django_user_model.objects.create_user("trudy", password="x" * 20)
+    trusted.groups.add(Group.objects.get(name="Trusted readers"))
+    admin = django_user_model.objects.create_superuser(
+        "ada", "ada@example.org", "x" * 20
+    )
+    mallory.banned_at = timezone.now()
+    mallory.save()
+    return {
+        "anonymous": None,
+        "reader": alice,
+        "banned": mallory,
+        "trusted": trusted,
+        "moderator": maude,
+        "editor": eddie,
+        "admin": admin,
+    }
+
+
+@pytest.fixture
+def world(article, bob, settings):
+    """Objects owned by bob, who is none of the roles."""
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
+    settings.TRIBUNE_DUPLICATE_WINDOW = 0
+    settings.TRIBUNE_LINKS_MIN_TRUST = 0
+    theirs = discussion.post_comment(article=article, author=bob, body="Bob's view")
+    pending = discussion.post_comment(article=article, author=bob, body="Held one")
+    Comment.objects.filter(pk=pending.pk).update(status=Comment.Status.PENDING)
+    return {"article": article, "theirs": theirs, "pending": pending, "bob": bob}
+
+
+def _post_comment(client, w):
+    client.post(reverse("discussion-post", args=[w["article"].slug]), {"body": "New!"})
+    return Comment.objects.filter(body="New!").exists()
+
+
+def _reply(client, w):
+    client.post(
+        reverse("discussion-post", args=[w["article"].slug]),
+        {"body": "A reply", "parent": w["theirs"].number},
+    )
+    return Comment.objects.filter(body="A reply").exists()
+
+
+def _vote(client, w):
+    client.post(reverse("discussion-vote", args=[w["theirs"].pk]), {"value": "1"})
+    return Vote.objects.exists()
+
+
+def _edit_theirs(client, w):
+    client.post(reverse("discussion-edit", args=[w["theirs"].pk]), {"body": "Hijacked"})
+    return Comment.objects.filter(body="Hijacked").exists()
+
+
+def _delete_theirs(client, w):
+    client.post(reverse("discussion-delete", args=[w["theirs"].pk]))
+    return Comment.objects.filter(status=Comment.Status.DELETED).exists()
+
+
+def _report(client, w):
+    client.post(reverse("moderation-report", args=[w["theirs"].pk]), {"reason": "spam"})
+    return Report.objects.exists()
+
+
+def _report_error(client, w):
+    client.post(
+        reverse("newsroom-report-error", args=[w["article"].slug]),
+        {"detail": "The date in paragraph two is wrong."},
+    )
+    return ErrorReport.objects.exists()
+
+
+def _remove(client, w):
+    client.post(
+        reverse("moderation-decide", args=[w["theirs"].pk, "remove"]),
+        {"reason_choice": "Spam or advertising"},
+    )
+    return Comment.objects.filter(status=Comment.Status.REMOVED).exists()
+
+
+def _approve(client, w):
+    client.post(reverse("moderation-decide", args=[w["pending"].pk, "approve"]))
+    return not Comment.objects.filter(status=Comment.Status.PENDING).exists()
+
+
+def _bulk(client, w):
+    client.post(
+        reverse("moderation-bulk"),
+        {"action": "approve", "comment": [w["pending"].pk]},
+    )
+    return not Comment.objects.filter(status=Comment.Status.PENDING).exists()
+
+
+def _ban(client, w):
+    client.post(
+        reverse("moderation-reader-action", args=[w["bob"].pk, "ban"]),
+        {"text": "Abuse"},
+    )
+    w["bob"].refresh_from_db()
+    return w["bob"].banned_at is not None
+
+
+def _site_mode(client, w):
+    client.post(reverse("moderation-site"), {"read_only": "on"})
+    return SiteMode.objects.get(pk=1).read_only
+
+
+def _words(client, w):
+    client.post(
+        reverse("moderation-words-add"), {"words": "fiddlesticks", "kind": "banned"}
+    )
+    return WordEntry.objects.exists()
+
+
+def _publish_article(client, w):
+    client.post(
+        "/admin/newsroom/article/add/",
+        {
+            "title": "New piece",
+            "slug": "new-piece",
+            "section": w["article"].section_id,
+            "body": "Text",
+            "status": "published",
+            "language": "en",
+            "comments_open": "on",
+            "byline_set-TOTAL_FORMS": "0",
+            "byline_set-INITIAL_FORMS": "0",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
+    )
+    return Article.objects.filter(slug="new-piece").exists()
+
+
+def _edit_article(client, w):
+    article = w["article"]
+    client.post(
+        f"/admin/newsroom/article/{article.pk}/change/",
+        {
+            "title": "Changed title",
+            "slug": article.slug,
+            "section": article.section_id,
+            "body": article.body,
+            "status": "published",
+            "published_at_0": (timezone.now() - timedelta(hours=1)).strftime(
+                "%Y-%m-%d"
+            ),
+            "published_at_1": "00:00:00",
+            "language": "en",
+            "byline_set-TOTAL_FORMS": "0",
+            "byline_set-INITIAL_FORMS": "0",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
+    )
+    return Article.objects.filter(title="Changed title").exists()
+
+
+SIGNED_IN = {"reader", "banned", "trusted", "moderator", "editor", "admin"}
+WRITERS = SIGNED_IN - {"banned"}
+MODERATORS = {"moderator", "admin"}
+EDITORS = {"editor", "admin"}
+
+MATRIX = {
+    _post_comment: WRITERS,
+    _reply: WRITERS,
+    _vote: WRITERS,
+    _edit_theirs: set(),
+    _delete_theirs: set(),
+    _report: SIGNED_IN,
+    _report_error: SIGNED_IN,
+    _remove: MODERATORS,
+    _approve: MODERATORS,
+    _bulk: MODERATORS,
+    _ban: MODERATORS,
+    _site_mode: MODERATORS,
+    _words: MODERATORS,
+    _publish_article: EDITORS,
+    _edit_article: EDITORS,
+}
+
+CASES = [
+    pytest.param(role, write, role in allowed, id=f"{role}-{write.__name__[1:]}")
+    for write, allowed in MATRIX.items()
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("role", "write", "allowed"), CASES)
+def test_permission_matrix(client, people, world, role, write, allowed):
+    person = people[role]
+    if person is not None:
+        client.force_login(person)
+    assert write(client, world) is allowed
+
+
+def test_the_matrix_covers_every_role_and_write():
+    assert len(CASES) == len(ROLES) * len(MATRIX) == 105
