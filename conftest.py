@@ -4,8 +4,11 @@ alice and bob are readers, eddie an editor, maude a moderator, mallory a
 hostile reader (banned once moderation lands). Passwords are all PASSWORD.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 PASSWORD = "correct horse battery staple"
 
@@ -71,3 +74,41 @@ def _established_accounts(settings):
     """Accounts made in a test are seconds old; tests that are not about the
     tighter limits for new accounts treat them as established."""
     settings.TRIBUNE_NEW_ACCOUNT_SECONDS = 0
+
+
+ARTICLE_BODY = """The Americans once again made it clear that in Syria, the United \
+States and Russia have different, if not opposite, goals.
+
+Noble Americans are fighting with bearded terrorists, and wicked Russians help the \
+most important terrorist.
+
+The theme of joint action in Syria, it is clear, so outraged the Americans that the \
+reaction lasted for several days."""
+
+
+@pytest.fixture
+def section(db):
+    from newsroom.models import Section
+
+    return Section.objects.create(name="Politics", slug="politics")
+
+
+@pytest.fixture
+def article(section):
+    """A published article whose paragraphs readers quote in tests."""
+    from newsroom.models import Article
+
+    return Article.objects.create(
+        title="Proposal for joint operations is not discussed.",
+        slug="joint-operations",
+        body=ARTICLE_BODY,
+        section=section,
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def no_rate_limit(settings):
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
+    settings.TRIBUNE_COMMENTS_PER_HOUR = 100000

@@ -264,7 +264,7 @@ def post_comment(
                 hold_reason="; ".join(reasons)[:200],
                 text_hash=digest,
             )
-            _save_quotes(comment, found)
+            save_quotes(comment, found)
             published = status == Comment.Status.PUBLISHED
             Article.objects.filter(pk=article.pk).update(
                 comment_count=F("comment_count") + (1 if published else 0),
@@ -313,7 +313,8 @@ def _insert_numbered(*, article, parent, **fields) -> Comment:
     )
 
 
-def _save_quotes(comment: Comment, found: list[FoundQuote]) -> None:
+def save_quotes(comment: Comment, found: list[FoundQuote]) -> None:
+    """Store the quotes found in a comment, in the order they appear (1 query)."""
     Quote.objects.bulk_create(
         Quote(
             comment=comment,
@@ -374,7 +375,7 @@ def edit_comment(
         comment.text_hash = text_hash(body)
         comment.save(update_fields=["body", "body_html", "edited_at", "text_hash"])
         comment.quotes.all().delete()
-        _save_quotes(comment, found)
+        save_quotes(comment, found)
         if suspect and comment.status == Comment.Status.PUBLISHED:
             from moderation.actions import flag_suspect_words
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.text import slugify
 
-from discussion.actions import FoundQuote, render_body
-from discussion.models import Comment, Quote, path_segment
+from discussion.actions import FoundQuote, render_body, save_quotes
+from discussion.models import Comment, path_segment
 from importers.reference_page import ParsedComment, ParsedPage
 from lib.markdown import escape_markdown, quote_markdown
 from newsroom.models import Article, Author, Byline, Section
@@ -136,17 +136,7 @@ def import_page(
             emoticons=list(parsed.emoticons),
             created_at=parsed.created_at,
         )
-        Quote.objects.bulk_create(
-            Quote(
-                comment=comment,
-                source=q.source,
-                text=q.text,
-                passage=q.passage,
-                paragraph=q.paragraph,
-                position=position,
-            )
-            for position, q in enumerate(found)
-        )
+        save_quotes(comment, found)
         by_number[parsed.number] = comment
         added += 1
 

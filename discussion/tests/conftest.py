@@ -1,42 +1,7 @@
-from datetime import timedelta
-
-import pytest
 from django.utils import timezone
 
 from discussion.models import Comment, path_segment
-from newsroom.models import Article, Section
-
-ARTICLE_BODY = """The Americans once again made it clear that in Syria, the United \
-States and Russia have different, if not opposite, goals.
-
-Noble Americans are fighting with bearded terrorists, and wicked Russians help the \
-most important terrorist.
-
-The theme of joint action in Syria, it is clear, so outraged the Americans that the \
-reaction lasted for several days."""
-
-
-@pytest.fixture
-def section(db):
-    return Section.objects.create(name="Politics", slug="politics")
-
-
-@pytest.fixture
-def article(section):
-    return Article.objects.create(
-        title="Proposal for joint operations is not discussed.",
-        slug="joint-operations",
-        body=ARTICLE_BODY,
-        section=section,
-        status=Article.Status.PUBLISHED,
-        published_at=timezone.now() - timedelta(hours=1),
-    )
-
-
-@pytest.fixture
-def no_rate_limit(settings):
-    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
-    settings.TRIBUNE_COMMENTS_PER_HOUR = 100000
+from newsroom.models import Article
 
 
 def make_comments(article, authors, count: int) -> list[Comment]:
