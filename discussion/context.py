@@ -3,6 +3,7 @@ from discussion.forms import CommentForm
 from discussion.models import Vote
 from discussion.thread import Sort, build_thread, thread_queryset
 from lib.markdown import quote_markdown
+from moderation import policy
 
 
 def discussion_context(request, article, *, form=None, error=None):
@@ -43,7 +44,9 @@ def discussion_context(request, article, *, form=None, error=None):
         if draft and not passage:
             initial["body"] = draft
         form = CommentForm(initial=initial)
+    write_refusal = policy.account_refusal(user) if user.is_authenticated else None
     return {
+        "write_refusal": write_refusal,
         "thread": thread,
         "sort": sort,
         "sort_choices": Sort.CHOICES,

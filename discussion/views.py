@@ -235,7 +235,7 @@ def vote(request, pk):
             request,
             "discussion/vote.html",
             {"comment": comment, "my_vote": mine or 0, "vote_error": error},
-            status=400 if error else 200,
+            # htmx swaps only 2xx answers; the refusal is in the fragment.
         )
     if error:
         messages.error(request, error)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from discussion.models import Comment
 from lib import ratelimit
+from moderation import policy
 from moderation.models import AuditEntry, Report, SiteMode
 from newsroom.models import Article
 
@@ -74,6 +75,9 @@ def report_comment(
     """File a reader's report; one open report per reader and comment."""
     if not reporter.is_authenticated:
         raise ModerationRefused("Sign in to report a comment.")
+    refusal = policy.account_refusal(reporter)
+    if refusal:
+        raise ModerationRefused(refusal)
     if reason not in Report.Reason.values or reason == Report.Reason.SUSPECT_WORDS:
         raise ModerationRefused("Choose a reason for the report.")
     detail = detail.strip()

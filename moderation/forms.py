@@ -31,7 +31,10 @@ class ReportForm(forms.Form):
 
 class RemoveForm(forms.Form):
     reason_choice = forms.ChoiceField(
-        label="Reason", choices=REMOVAL_REASONS, required=False
+        label="Reason",
+        choices=REMOVAL_REASONS,
+        required=False,
+        initial=REMOVAL_REASONS[0][0],
     )
     reason_text = forms.CharField(
         label="Reason (free text)", required=False, max_length=500

@@ -81,8 +81,10 @@ def test_it_returns_the_widget_to_htmx(client, comment, bob):
 def test_it_explains_a_refused_vote_to_htmx(client, comment, alice):
     client.force_login(alice)
     response = vote(client, comment, "1", HTTP_HX_REQUEST="true")
-    assert response.status_code == 400
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    assert 'role="alert"' in response.content.decode()
     assert "your own comment" in response.content.decode()
+    assert not Vote.objects.exists()
 
 
 def test_it_refuses_a_bad_value(client, comment, bob):

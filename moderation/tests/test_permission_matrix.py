@@ -190,7 +190,7 @@ MATRIX = {
     _vote: WRITERS,
     _edit_theirs: set(),
     _delete_theirs: set(),
-    _report: SIGNED_IN,
+    _report: WRITERS,
     _report_error: SIGNED_IN,
     _remove: MODERATORS,
     _approve: MODERATORS,
