@@ -1,67 +1,166 @@
-from discussion.actions import can_edit, new_client_token
+"""The discussion part of an article page.
+
+The thread's HTML is rendered once per version of the thread and cached; a
+signed-in reader's page reuses it and adds their controls (votes, edit
+links) as an overlay. Readers whose view differs from everyone's (moderators,
+and authors of comments awaiting review) get a fresh rendering.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from discussion.actions import new_client_token
 from discussion.forms import CommentForm
-from discussion.models import Vote
-from discussion.thread import Sort, build_thread, thread_queryset
-from lib.markdown import quote_markdown
+from discussion.models import Comment, Vote
+from discussion.render import ANONYMOUS, Viewer, join_with_actions, render_thread
+from discussion.thread import Sort, build_thread, thread_rows
+from lib.markdown import article_paragraphs, quote_markdown
 from moderation import policy
 
+CACHE_SECONDS = 24 * 3600
 
-def discussion_context(request, article, *, form=None, error=None):
+
+def page_number(request) -> int:
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100000 else 1
+
+
+def thread_cache_key(article, sort: str, page: int) -> str:
+    # The version changes with every post, edit, vote and moderation decision;
+    # language and zone change the dates' words and digits.
+    return ":".join(
+        [
+            "thread",
+            str(article.pk),
+            str(article.thread_version),
+            sort,
+            str(page),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+        ]
+    )
+
+
+def _render(article, *, sort, page, viewer_id=None, moderator=False):
+    thread = build_thread(
+        thread_rows(article.pk),
+        sort=sort,
+        viewer_id=viewer_id,
+        moderator=moderator,
+        page=page,
+        per_page=settings.TRIBUNE_THREAD_PAGE_SIZE,
+    )
+    rendered = render_thread(thread)
+    meta = {
+        "count": thread.count,
+        "total": thread.total,
+        "page": thread.page,
+        "pages": thread.pages,
+        "empty": not thread.nodes,
+    }
+    return rendered, meta
+
+
+def shared_thread(article, sort: str, page: int):
+    """(rendered thread, meta, anonymous HTML) for everyone's view, cached.
+
+    A cold call runs one query for the comments; a warm one none.
+    """
+    key = thread_cache_key(article, sort, page)
+    entry = cache.get(key)
+    if entry is None:
+        rendered, meta = _render(article, sort=sort, page=page)
+        anonymous = join_with_actions(rendered, ANONYMOUS, article.slug)
+        entry = (rendered, meta, anonymous)
+        cache.set(key, entry, CACHE_SECONDS)
+    return entry
+
+
+def _viewer(request, article, write_refusal) -> Viewer:
+    """The signed-in reader's state on this article (two queries)."""
+    user = request.user
+    my_votes = dict(
+        Vote.objects.filter(user=user, comment__article=article).values_list(
+            "comment_id", "value"
+        )
+    )
+    since = timezone.now() - timedelta(seconds=settings.TRIBUNE_EDIT_WINDOW_SECONDS)
+    editable = set(
+        Comment.objects.filter(
+            article=article,
+            author=user,
+            status=Comment.Status.PUBLISHED,
+            created_at__gte=since,
+        ).values_list("id", flat=True)
+    )
+    closed = policy.comments_closed_message(article)
+    return Viewer(
+        user_id=user.pk,
+        can_write=not write_refusal and not closed,
+        csrf_token=get_token(request),
+        my_votes=my_votes,
+        editable=editable,
+    )
+
+
+def discussion_context(request, article, *, form=None):
     """Return the template context for an article's discussion.
 
-    Runs one query for the comments and, for a signed-in reader, one for their
-    votes on this article, whatever the number of comments.
+    The number of queries does not depend on the number of comments.
     """
     user = request.user
     sort = Sort.clean(request.GET.get("sort"))
-    moderator = user.is_authenticated and user.has_perm("discussion.moderate_comment")
-    comments = list(thread_queryset(article.pk))
-    thread = build_thread(
-        comments,
-        sort=sort,
-        viewer_id=user.pk if user.is_authenticated else None,
-        moderator=moderator,
-    )
-    my_votes = {}
-    editable = set()
-    if user.is_authenticated:
-        my_votes = dict(
-            Vote.objects.filter(user=user, comment__article=article).values_list(
-                "comment_id", "value"
+    page = page_number(request)
+    write_refusal = None
+    if not user.is_authenticated:
+        rendered, meta, html = shared_thread(article, sort, page)
+    else:
+        write_refusal = policy.account_refusal(user)
+        moderator = user.has_perm("discussion.moderate_comment")
+        own_pending = Comment.objects.filter(
+            article=article, author=user, status=Comment.Status.PENDING
+        ).exists()
+        if moderator or own_pending:
+            rendered, meta = _render(
+                article, sort=sort, page=page, viewer_id=user.pk, moderator=moderator
             )
+        else:
+            rendered, meta, _ = shared_thread(article, sort, page)
+        html = join_with_actions(
+            rendered, _viewer(request, article, write_refusal), article.slug
         )
-        editable = {c.pk for c in comments if can_edit(user, c)}
-    if form is None:
-        initial = {"client_token": new_client_token()}
-        passage = _passage_to_quote(request, article)
-        if passage:
-            initial["body"] = quote_markdown(passage) + "\n\n"
-        draft = (
-            request.session.get(f"draft:{article.pk}")
-            if user.is_authenticated
-            else None
-        )
-        if draft and not passage:
-            initial["body"] = draft
-        form = CommentForm(initial=initial)
-    write_refusal = policy.account_refusal(user) if user.is_authenticated else None
+    if form is None and user.is_authenticated:
+        form = _new_form(request, article)
     return {
         "write_refusal": write_refusal,
-        "thread": thread,
+        # Built by discussion.render from sanitized comment HTML and escaped text.
+        "thread_html": mark_safe(html),
+        "thread": meta,
         "sort": sort,
         "sort_choices": Sort.CHOICES,
-        "my_votes": my_votes,
-        "editable": editable,
         "comment_form": form,
-        "comment_error": error,
-        "is_moderator": moderator,
     }
+
+
+def _new_form(request, article) -> CommentForm:
+    initial = {"client_token": new_client_token()}
+    passage = _passage_to_quote(request, article)
+    if passage:
+        initial["body"] = quote_markdown(passage) + "\n\n"
+    else:
+        draft = request.session.get(f"draft:{article.pk}")
+        if draft:
+            initial["body"] = draft
+    return CommentForm(initial=initial)
 
 
 def _passage_to_quote(request, article) -> str:
     """The article paragraph named by ?quote=p-N, to pre-fill the comment form."""
-    from lib.markdown import article_paragraphs
-
     wanted = request.GET.get("quote", "")
     if not wanted.startswith("p-") or not wanted[2:].isdigit():
         return ""

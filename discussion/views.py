@@ -1,11 +1,14 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -16,7 +19,10 @@ from discussion import actions
 from discussion.actions import CommentRefused
 from discussion.forms import CommentForm, EditForm, VoteForm
 from discussion.models import Comment, Vote
+from discussion.render import ANONYMOUS, Viewer, render_single, vote_widget
+from discussion.thread import Row, page_of
 from lib.http import client_ip
+from moderation import policy
 from newsroom.models import Article
 
 
@@ -112,7 +118,9 @@ def comment(request, slug, number):
     """The permalink of a comment number: its place in the thread."""
     article = _get_article(slug)
     comment = _get_comment(article, number)
-    return redirect(_comment_url(comment))
+    page = page_of(article.pk, comment.number, settings.TRIBUNE_THREAD_PAGE_SIZE)
+    query = f"?page={page}" if page > 1 else ""
+    return redirect(f"{article.get_absolute_url()}{query}#c{comment.number}")
 
 
 @login_required
@@ -148,10 +156,17 @@ def _render_reply(request, article, parent, form, status=200):
         if parent is not None
         else None
     )
+    parent_html = ""
+    if parent is not None:
+        # The parent as context, without controls: the form below is the action.
+        parent_html = render_single(
+            Row.from_comment(parent), shown_as, ANONYMOUS, article.slug
+        )
     context = {
         "article": article,
         "parent": parent,
-        "parent_shown_as": shown_as,
+        # Built by discussion.render from sanitized HTML and escaped text.
+        "parent_html": mark_safe(parent_html),
         "comment_form": form,
     }
     return render(request, template, context, status=status)
@@ -231,11 +246,22 @@ def vote(request, pk):
             .values_list("value", flat=True)
             .first()
         )
-        return render(
-            request,
-            "discussion/vote.html",
-            {"comment": comment, "my_vote": mine or 0, "vote_error": error},
-            # htmx swaps only 2xx answers; the refusal is in the fragment.
+        viewer = Viewer(
+            user_id=request.user.pk,
+            can_write=error is None or not policy.account_refusal(request.user),
+            csrf_token=get_token(request),
+            my_votes={comment.pk: mine or 0},
+        )
+        # htmx swaps only 2xx answers; a refusal is in the fragment.
+        return HttpResponse(
+            vote_widget(
+                comment.pk,
+                comment.number,
+                comment.author_id,
+                comment.score,
+                viewer,
+                error=error or "",
+            )
         )
     if error:
         messages.error(request, error)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "importers",
     "moderation",
     "notifications",
+    "tribune",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,11 @@ else:
             "LOCATION": "tribune_ratelimit",
         },
     }
+# With Redis, sessions are read from the cache and written through to the
+# database, so they survive a Redis outage or restart. Without it they stay in
+# the database: a local-memory cache is not shared between workers.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveModelBackend"]
@@ -166,6 +172,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In production `tribune collectstatic` writes content-hashed copies
+# (tribune.3f2a9c.css) and templates link to them, so nginx can let browsers
+# keep static files for a year. With DEBUG on (development and tests) names
+# stay plain and no manifest is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        )
+    },
+}
 
 # Email: console by default, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -286,3 +306,6 @@ if TRIBUNE_DELETED_ACCOUNT_COMMENTS not in {"keep", "remove"}:
 
 # Notifications: the local hour from which the worker writes the day's digests.
 TRIBUNE_DIGEST_HOUR = env_int("TRIBUNE_DIGEST_HOUR", 7, minimum=0)
+
+# Threads show this many top-level comments (with their replies) per page.
+TRIBUNE_THREAD_PAGE_SIZE = env_int("TRIBUNE_THREAD_PAGE_SIZE", 100, minimum=1)

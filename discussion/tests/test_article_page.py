@@ -1,6 +1,7 @@
 """The article page with its thread: what readers see and what it costs."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -40,13 +41,22 @@ def test_it_runs_the_same_queries_for_10_and_1000_comments(
         actions.cast_vote(comment=small_rows[1], user=alice, value=1)
         actions.cast_vote(comment=big_rows[1], user=alice, value=1)
     client.get(article.get_absolute_url())  # the Site lookup is cached after this
-    small = queries_for(client, article.get_absolute_url())
-    large = queries_for(client, big.get_absolute_url())
+
+    def cold(url):
+        cache.clear()  # the rendered thread and the site mode
+        return queries_for(client, url)
+
+    small = cold(article.get_absolute_url())
+    large = cold(big.get_absolute_url())
     assert small == large
-    # Anonymous: article, bylines, tags, sources, thread. A reader adds the
-    # session, the user, two for permissions, one for their votes, one for
-    # their unread notifications and one for following the article.
-    assert large == (12 if signed_in else 5)
+    # Anonymous: the validator (ETag), article, bylines, tags, sources, site
+    # mode, thread. A reader has no validator, and adds the session, the user,
+    # two for permissions, their pending comments, votes and editable
+    # comments, unread notifications and following.
+    assert large == (15 if signed_in else 7)
+    # Warm, the thread comes from the cache, whatever its size.
+    warm = queries_for(client, big.get_absolute_url())
+    assert warm == large - 2
 
 
 def test_it_shows_numbers_authors_and_nesting(client, article, alice, bob, settings):
@@ -158,3 +168,49 @@ def test_it_renders_an_inline_reply_form_for_htmx(client, article, alice, bob):
     content = response.content.decode()
     assert content.lstrip().startswith("<form")
     assert "<html" not in content
+
+
+def test_it_answers_304_to_a_visitor_whose_copy_is_current(client, article, alice):
+    url = article.get_absolute_url()
+    first = client.get(url)
+    etag = first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # Another sort or page is another representation.
+    assert client.get(url + "?sort=best", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    actions.post_comment(article=article, author=alice, body="News!")
+    fresh = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200
+    assert "News!" in fresh.content.decode()
+    assert fresh["ETag"] != etag
+
+
+def test_signed_in_readers_get_no_validator(client, article, alice):
+    client.force_login(alice)
+    assert not client.get(article.get_absolute_url()).has_header("ETag")
+
+
+def test_it_shows_a_long_thread_in_parts(client, article, alice, bob, settings):
+    settings.TRIBUNE_THREAD_PAGE_SIZE = 10
+    make_comments(article, [alice, bob], 50)  # 20 top-level, each with replies
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'id="c10"' in page
+    assert 'id="c10.1"' in page
+    assert 'id="c11"' not in page
+    assert "Show more comments" in page
+    second = client.get(article.get_absolute_url() + "?page=2").content.decode()
+    assert 'id="c11"' in second
+    assert 'id="c10"' not in second
+    assert "Earlier comments" in second
+    assert "Show more comments" not in second
+
+
+def test_a_permalink_finds_the_part_with_the_comment(
+    client, article, alice, bob, settings
+):
+    settings.TRIBUNE_THREAD_PAGE_SIZE = 10
+    make_comments(article, [alice, bob], 50)
+    response = client.get(f"/articles/{article.slug}/comments/15.1/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}?page=2#c15.1"
+    first = client.get(f"/articles/{article.slug}/comments/3/")
+    assert first["Location"] == f"{article.get_absolute_url()}#c3"

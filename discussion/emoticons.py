@@ -1,8 +1,5 @@
-from django import template
+"""Emoticons of the source site, by the word its machine translation left."""
 
-register = template.Library()
-
-# Emoticons of the source site, by the word its machine translation left.
 EMOTICONS = {
     "smile": "🙂",
     "laughing": "😆",
@@ -28,13 +25,3 @@ EMOTICONS = {
     "recourse": "🤷",
     "stop": "✋",
 }
-
-
-@register.filter
-def emoticon(word: str) -> str:
-    return EMOTICONS.get(word, "💬")
-
-
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None

@@ -1,0 +1,137 @@
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tribune.management.commands import serve
+
+
+def _option(argv, name):
+    return argv[argv.index(name) + 1]
+
+
+def test_it_builds_a_wsgi_granian_command_line():
+    argv = serve.granian_argv(
+        host="0.0.0.0", port=9000, workers=3, threads=4, python="/venv/bin/python"
+    )
+    assert argv[:3] == ["/venv/bin/python", "-m", "granian"]
+    assert argv[-1] == "tribune.wsgi:application"
+    assert _option(argv, "--interface") == "wsgi"
+    assert _option(argv, "--host") == "0.0.0.0"
+    assert _option(argv, "--port") == "9000"
+    assert _option(argv, "--workers") == "3"
+    assert _option(argv, "--blocking-threads") == "4"
+    assert _option(argv, "--backpressure") == "4"
+    assert _option(argv, "--backlog") == "2048"
+    assert "--respawn-failed-workers" in argv
+    assert "--static-path-mount" not in argv
+
+
+def test_it_defaults_to_one_worker_per_cpu(monkeypatch):
+    monkeypatch.setattr(serve, "_cpu_count", lambda: 6)
+    assert _option(serve.granian_argv(), "--workers") == "6"
+
+
+def test_it_serves_static_files_only_when_asked():
+    argv = serve.granian_argv(static=("/static", Path("/srv/static")))
+    assert _option(argv, "--static-path-route") == "/static"
+    assert _option(argv, "--static-path-mount") == "/srv/static"
+    assert argv[-1] == "tribune.wsgi:application"
+
+
+@pytest.fixture
+def execv(monkeypatch):
+    calls = []
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: calls.append(argv))
+    return calls
+
+
+def test_it_execs_granian_with_the_options_given(execv):
+    call_command("serve", "--port", "8123", "--workers", "2", "--threads", "3")
+    [argv] = execv
+    assert argv[0] == sys.executable
+    assert _option(argv, "--port") == "8123"
+    assert _option(argv, "--workers") == "2"
+    assert _option(argv, "--blocking-threads") == "3"
+
+
+def test_it_serves_static_root_when_asked(execv, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    call_command("serve", "--serve-static")
+    [argv] = execv
+    assert _option(argv, "--static-path-route") == "/static"
+    assert _option(argv, "--static-path-mount") == str(tmp_path)
+
+
+def test_it_refuses_to_serve_static_files_not_collected(execv, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "missing"
+    with pytest.raises(CommandError, match="collectstatic"):
+        call_command("serve", "--serve-static")
+    assert execv == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_it_serves_healthz(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL"} and not k.startswith("GRANIAN_")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tribune.settings",
+        SQLITE_PATH=str(tmp_path / "serve.sqlite3"),
+        DEBUG="1",
+    )
+    tribune = [sys.executable, "-m", "tribune.cli"]
+    subprocess.run([*tribune, "migrate", "-v0"], env=env, check=True, timeout=60)
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*tribune, "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/healthz"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    status, body = response.status, response.read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"tribune serve did not answer:\n{log.read_text()}")
+                time.sleep(0.2)
+        assert status == 200
+        health = json.loads(body)
+        assert health["status"] == "ok"
+        assert health["cache"]["backend"] == "locmem"
+    finally:
+        # granian and its workers share the session started for it.
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        server.wait(timeout=5)
