@@ -65,9 +65,17 @@ class _Formatter:
         self.months = {number: str(name) for number, name in MONTHS.items()}
         self.profiles: dict[str, str] = {}
         self.profile_pattern = reverse("accounts-profile", args=["__user__"])
+        self.zone = timezone.get_current_timezone()
+        self.ranks: dict[int, str] = {}
+
+    def rank(self, reputation: int) -> str:
+        name = self.ranks.get(reputation)
+        if name is None:
+            name = self.ranks[reputation] = rank_for(reputation)
+        return name
 
     def when(self, moment) -> tuple[str, str]:
-        local = timezone.localtime(moment)
+        local = moment.astimezone(self.zone)
         text = (
             f"{local.day} {self.months[local.month]} {local.year} "
             f"{local.hour:02d}:{local.minute:02d}"
@@ -96,7 +104,7 @@ def _header(row, shown_as: str, fmt: _Formatter) -> str:
             parts.append(
                 f'<a class="author" href="{fmt.profile(row.username)}">{name}</a>'
                 f'<span class="rank" title="Reputation {row.reputation}">'
-                f"{rank_for(row.reputation)}</span>"
+                f"{fmt.rank(row.reputation)}</span>"
             )
         else:
             parts.append('<span class="author deleted-user">deleted account</span>')

@@ -5,11 +5,17 @@ its author); the nesting, placeholders and sorting happen in Python, so the
 number of queries does not depend on the number of comments.
 """
 
+import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 
 from discussion.models import Comment
+
+User = get_user_model()
 
 
 class Sort:
@@ -128,13 +134,43 @@ ROW_FIELDS = (
 
 
 def thread_rows(article_id: int) -> list[Row]:
-    """Every comment of the article in thread order (one query)."""
-    values = (
-        Comment.objects.filter(article_id=article_id)
-        .order_by("path")
-        .values_list(*ROW_FIELDS)
+    """Every comment of the article in thread order (one query).
+
+    Plain SQL rather than the ORM: at thousands of rows Django's per-value
+    converters (datetime parsing, JSON decoding) cost more than the query.
+    """
+    qn = connection.ops.quote_name
+    comments = qn(Comment._meta.db_table)
+    users = qn(User._meta.db_table)
+    # Only quoted table names are interpolated; the article id is a parameter.
+    sql = (
+        "SELECT c.id, c.parent_id, c.number, c.path, c.depth, c.body_html, "  # noqa: S608
+        "c.emoticons, c.status, c.created_at, c.edited_at, c.score, c.author_id, "
+        f"u.username, u.reputation FROM {comments} c "
+        f"LEFT JOIN {users} u ON u.id = c.author_id "
+        "WHERE c.article_id = %s ORDER BY c.path"
     )
-    return [Row(v) for v in values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [article_id])
+        values = cursor.fetchall()
+    rows = [Row(v) for v in values]
+    if connection.vendor == "sqlite":
+        # SQLite hands back naive UTC datetimes and JSON as text.
+        for row in rows:
+            row.created_at = _utc(row.created_at)
+            if row.edited_at is not None:
+                row.edited_at = _utc(row.edited_at)
+            if isinstance(row.emoticons, str):
+                row.emoticons = (
+                    [] if row.emoticons == "[]" else json.loads(row.emoticons)
+                )
+    return rows
+
+
+def _utc(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def thread_queryset(article_id: int):
