@@ -18,6 +18,7 @@ from accounts.models import User
 from discussion.models import Comment, Vote
 from moderation.models import Report
 from newsroom.models import Article
+from newsroom.pagecache import bump_thread
 
 KEEP = "keep"
 REMOVE = "remove"
@@ -137,8 +138,10 @@ def delete_account(user: User) -> None:
         touched = Q(pk__in=Comment.objects.filter(author=user).values("article")) | Q(
             pk__in=Vote.objects.filter(user=user).values("comment__article")
         )
-        Article.objects.filter(touched).exclude(pk__in=counted).update(
-            thread_version=F("thread_version") + 1
+        bump_thread(
+            Article.objects.filter(touched)
+            .exclude(pk__in=counted)
+            .values_list("pk", flat=True)
         )
         Vote.objects.filter(user=user).delete()
         # Comment.author is SET_NULL: the comments stay, by "deleted account".
@@ -163,10 +166,7 @@ def _remove_comments(user: User) -> set[int]:
     )
     standing.update(status=Comment.Status.REMOVED)
     for article_id, visible in visible_per_article.items():
-        Article.objects.filter(pk=article_id).update(
-            comment_count=F("comment_count") - visible,
-            thread_version=F("thread_version") + 1,
-        )
+        bump_thread(article_id, comment_count=F("comment_count") - visible)
     return set(visible_per_article)
 
 

@@ -1,8 +1,9 @@
 """Every change to a discussion goes through these functions.
 
-Each validates, writes inside one transaction and bumps the article's
-thread_version so cached renderings of the thread go stale. Views call them and
-turn CommentRefused into a message next to the reader's kept text.
+Each validates, writes inside one transaction and records the change with
+newsroom.pagecache.bump_thread, so cached renderings of the thread go stale.
+Views call them and turn CommentRefused into a message next to the reader's
+kept text.
 """
 
 import hashlib
@@ -30,6 +31,7 @@ from moderation import policy
 from moderation.models import SiteMode
 from moderation.words import check_text
 from newsroom.models import Article
+from newsroom.pagecache import bump_thread
 
 
 def comment_became_visible(comment: Comment) -> None:
@@ -266,9 +268,8 @@ def post_comment(
             )
             save_quotes(comment, found)
             published = status == Comment.Status.PUBLISHED
-            Article.objects.filter(pk=article.pk).update(
-                comment_count=F("comment_count") + (1 if published else 0),
-                thread_version=F("thread_version") + 1,
+            bump_thread(
+                article.pk, comment_count=F("comment_count") + (1 if published else 0)
             )
             if suspect and published:
                 from moderation.actions import flag_suspect_words
@@ -380,9 +381,7 @@ def edit_comment(
             from moderation.actions import flag_suspect_words
 
             flag_suspect_words(comment, suspect)
-        Article.objects.filter(pk=comment.article_id).update(
-            thread_version=F("thread_version") + 1
-        )
+        bump_thread(comment.article_id)
     return comment
 
 
@@ -399,9 +398,9 @@ def delete_comment(*, comment: Comment, user: User) -> Comment:
         was_visible = comment.status == Comment.Status.PUBLISHED
         Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.DELETED)
         comment.status = Comment.Status.DELETED
-        Article.objects.filter(pk=comment.article_id).update(
+        bump_thread(
+            comment.article_id,
             comment_count=F("comment_count") - (1 if was_visible else 0),
-            thread_version=F("thread_version") + 1,
         )
     return comment
 
@@ -448,8 +447,6 @@ def cast_vote(*, comment: Comment, user: User, value: int) -> Comment:
             User.objects.filter(pk=comment.author_id).update(
                 reputation=F("reputation") + (value - old)
             )
-        Article.objects.filter(pk=comment.article_id).update(
-            thread_version=F("thread_version") + 1
-        )
+        bump_thread(comment.article_id)
     comment.refresh_from_db(fields=["score", "upvotes", "downvotes"])
     return comment

@@ -13,6 +13,7 @@ from discussion.models import Comment, path_segment
 from importers.reference_page import ParsedComment, ParsedPage
 from lib.markdown import escape_markdown, quote_markdown
 from newsroom.models import Article, Author, Byline, Section
+from newsroom.pagecache import bump_thread
 
 
 @dataclass
@@ -142,10 +143,7 @@ def import_page(
 
     if added:
         _sync_counters(article)
-        Article.objects.filter(pk=article.pk).update(
-            comment_count=F("comment_count") + added,
-            thread_version=F("thread_version") + 1,
-        )
+        bump_thread(article.pk, comment_count=F("comment_count") + added)
         article.refresh_from_db()
     return ImportResult(article, created, added, accounts_created)
 

@@ -19,7 +19,7 @@ from discussion.models import Comment
 from lib import ratelimit
 from moderation import policy
 from moderation.models import AuditEntry, Report, SiteMode
-from newsroom.models import Article
+from newsroom.pagecache import bump_thread
 
 MODERATE = "discussion.moderate_comment"
 REPORTS_PER_HOUR = ratelimit.Limit("reports", 20, 3600)
@@ -143,10 +143,7 @@ def _set_status(comment: Comment, new: str) -> None:
     )
     Comment.objects.filter(pk=comment.pk).update(status=new)
     comment.status = new
-    Article.objects.filter(pk=comment.article_id).update(
-        comment_count=F("comment_count") + delta_visible,
-        thread_version=F("thread_version") + 1,
-    )
+    bump_thread(comment.article_id, comment_count=F("comment_count") + delta_visible)
     reputation = 0
     if new == Comment.Status.REMOVED:
         reputation = settings.TRIBUNE_REPUTATION_REMOVED

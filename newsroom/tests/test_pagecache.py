@@ -1,0 +1,89 @@
+"""Whole anonymous article pages from the cache, expired by every change."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from discussion import actions
+
+
+def get(client, url, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **headers)
+    return response, len(queries)
+
+
+def test_it_serves_the_second_anonymous_request_from_the_cache(client, article):
+    url = article.get_absolute_url()
+    first, cold = get(client, url)
+    second, warm = get(client, url)
+    assert cold > 0
+    assert warm == 0
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_a_new_comment_expires_the_page(client, article, alice):
+    url = article.get_absolute_url()
+    client.get(url)
+    actions.post_comment(article=article, author=alice, body="Fresh news")
+    response, queries = get(client, url)
+    assert queries > 0
+    assert "Fresh news" in response.content.decode()
+
+
+def test_a_vote_and_an_edit_expire_the_page(client, article, alice, bob):
+    comment = actions.post_comment(article=article, author=alice, body="Original")
+    url = article.get_absolute_url()
+    client.get(url)
+    actions.cast_vote(comment=comment, user=bob, value=1)
+    assert 'title="1 points">+1</span>' in client.get(url).content.decode()
+    actions.edit_comment(comment=comment, editor=alice, body="Corrected")
+    assert "Corrected" in client.get(url).content.decode()
+
+
+def test_editing_the_article_expires_the_page(client, article):
+    url = article.get_absolute_url()
+    client.get(url)
+    article.title = "A better title"
+    article.save()
+    assert "A better title" in client.get(url).content.decode()
+
+
+def test_the_site_mode_expires_every_page(client, article, maude):
+    from moderation.actions import set_site_mode
+
+    url = article.get_absolute_url()
+    client.get(url)
+    set_site_mode(actor=maude, read_only=True, premoderate_all=False, message="Paused.")
+    assert "Paused." in client.get(url).content.decode()
+
+
+def test_it_answers_304_from_the_cache(client, article):
+    url = article.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    response, queries = get(client, url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert queries == 0
+
+
+def test_readers_with_a_session_are_never_served_a_cached_page(client, article, alice):
+    url = article.get_absolute_url()
+    client.get(url)
+    client.force_login(alice)
+    response, queries = get(client, url)
+    assert queries > 0
+    assert 'name="body"' in response.content.decode()  # their comment form
+
+
+def test_other_pages_and_queries_are_kept_apart(client, article, alice):
+    url = article.get_absolute_url()
+    actions.post_comment(article=article, author=alice, body="Hello there")
+    client.get(url)
+    best, queries = get(client, url + "?sort=best")
+    assert queries > 0
+    assert best.status_code == 200
+    missing, _ = get(client, "/articles/no-such-article/")
+    again, queries = get(client, "/articles/no-such-article/")
+    assert (missing.status_code, again.status_code) == (404, 404)
+    assert queries > 0  # errors are not cached
