@@ -1,0 +1,117 @@
+"""The issue's targets, computed from one run's medians.
+
+Every target is `{"name", "measured", "required", "holds"}`; a figure that
+was not measured (a peer skipped) gives measured None and holds None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def target(
+    name: str, measured: float | None, required: float, *, at_most: bool = False
+) -> dict:
+    if measured is None:
+        holds = None
+    elif at_most:
+        holds = measured <= required
+    else:
+        holds = measured >= required
+    return {
+        "name": name,
+        "measured": None if measured is None else round(measured, 3),
+        "required": required,
+        "comparison": "<=" if at_most else ">=",
+        "holds": holds,
+    }
+
+
+def _spread(counts: Iterable[int]) -> int | None:
+    counts = list(counts)
+    return max(counts) - min(counts) if counts else None
+
+
+def compute_targets(f: dict) -> list[dict]:
+    """Return the targets from the flat figures `f` (rates per second, seconds, MB).
+
+    Keys read (any may be missing): tribune_anon, tribune_signed, isso_page,
+    isso_full, nginx_static, stack_anon, cold_render_2000_per_s, post_sqlite,
+    post_postgres, isso_post, visibility_s (list), queries (list of counts per
+    article page), cold_render_1000_s, cold_render_10000_s, worker_rss_mb.
+    """
+    get = f.get
+    targets = [
+        target(
+            "1. anonymous 2,000-comment page: × Isso's rate for the same comments",
+            _ratio(get("tribune_anon"), get("isso_page")),
+            50,
+        ),
+        target(
+            "1. anonymous 2,000-comment page: share of nginx's static rate",
+            _ratio(get("tribune_anon"), get("nginx_static")),
+            0.25,
+        ),
+        target(
+            "2. signed-in 2,000-comment page: × Isso's rate for the same comments",
+            _ratio(get("tribune_signed"), get("isso_page")),
+            20,
+        ),
+        target(
+            "3. full thread rendered cold: × Isso's full-thread rate",
+            _ratio(get("cold_render_2000_per_s"), get("isso_full")),
+            20,
+        ),
+        target(
+            "4. posting, SQLite, 8 writers: × Isso's posting rate",
+            _ratio(get("post_sqlite"), get("isso_post")),
+            1,
+        ),
+    ]
+    if get("post_postgres") is not None:
+        targets.append(
+            target(
+                "4. posting, PostgreSQL, 8 writers: × Isso's posting rate",
+                _ratio(get("post_postgres"), get("isso_post")),
+                1,
+            )
+        )
+    visibility = get("visibility_s") or []
+    targets += [
+        target(
+            "5. behind nginx, anonymous page: share of nginx's static rate",
+            _ratio(get("stack_anon"), get("nginx_static")),
+            0.70,
+        ),
+        target(
+            "5. behind nginx, a new comment visible to anonymous readers (s, worst)",
+            max(visibility) if visibility else None,
+            2,
+            at_most=True,
+        ),
+        target(
+            "6. SQL queries per article page: spread from 15 to 10,000 comments",
+            _spread(get("queries") or []),
+            0,
+            at_most=True,
+        ),
+        target(
+            "6. cold render time, 10,000 / 1,000 comments",
+            _ratio(get("cold_render_10000_s"), get("cold_render_1000_s")),
+            12,
+            at_most=True,
+        ),
+        target(
+            "6. worker resident memory after the 10,000-comment page (MB)",
+            get("worker_rss_mb"),
+            150,
+            at_most=True,
+        ),
+    ]
+    return targets
