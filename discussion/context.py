@@ -19,6 +19,7 @@ from discussion.forms import CommentForm
 from discussion.models import Comment, Vote
 from discussion.render import ANONYMOUS, Viewer, join_with_actions, render_thread
 from discussion.thread import Sort, build_thread, thread_rows
+from lib.gcpause import gc_paused
 from lib.markdown import article_paragraphs, quote_markdown
 from moderation import policy
 
@@ -49,15 +50,16 @@ def thread_cache_key(article, sort: str, page: int) -> str:
 
 
 def _render(article, *, sort, page, viewer_id=None, moderator=False):
-    thread = build_thread(
-        thread_rows(article.pk),
-        sort=sort,
-        viewer_id=viewer_id,
-        moderator=moderator,
-        page=page,
-        per_page=settings.TRIBUNE_THREAD_PAGE_SIZE,
-    )
-    rendered = render_thread(thread)
+    with gc_paused():
+        thread = build_thread(
+            thread_rows(article.pk),
+            sort=sort,
+            viewer_id=viewer_id,
+            moderator=moderator,
+            page=page,
+            per_page=settings.TRIBUNE_THREAD_PAGE_SIZE,
+        )
+        rendered = render_thread(thread)
     meta = {
         "count": thread.count,
         "total": thread.total,

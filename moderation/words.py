@@ -602,8 +602,12 @@ def bump_version() -> None:
 
 
 def _bump_on_commit(**kwargs) -> None:
+    """Bump now, so this process sees its own change even inside a long
+    transaction, and again after commit, in case another process rebuilt
+    from the old rows in between."""
     from django.db import transaction
 
+    bump_version()
     transaction.on_commit(bump_version)
 
 
@@ -669,7 +673,7 @@ def add_words(words: list[str], kind: str, actor) -> list[WordEntry]:
                 before={"entries": before},
                 after={"entries": dict.fromkeys(changed, kind)},
             )
-            transaction.on_commit(bump_version)
+            _bump_on_commit()
     rows = {e.text: e for e in created} | {
         t: e for t, e in existing.items() if t not in before
     }
@@ -702,5 +706,5 @@ def remove_words(words: Iterable[str], actor) -> int:
             before={"entries": doomed},
             after={"entries": {}},
         )
-        transaction.on_commit(bump_version)
+        _bump_on_commit()
     return len(doomed)

@@ -231,9 +231,14 @@ def test_it_keeps_running_after_a_failed_pass(db, mailoutbox, monkeypatch):
         def wait(self, timeout):
             self.waits += 1
 
+    closed = []
     monkeypatch.setattr(delivery, "send_due", flaky_send_due)
     monkeypatch.setattr(worker.threading, "Event", TwoPasses)
+    # After a failed pass the worker drops broken connections; here that
+    # would close the test's own transaction (PostgreSQL, CONN_MAX_AGE > 0).
+    monkeypatch.setattr(worker, "close_old_connections", lambda: closed.append(1))
     queue()
     call_command("worker", "--interval", "0")
     assert len(calls) == 2
+    assert closed == [1]
     assert len(mailoutbox) == 1

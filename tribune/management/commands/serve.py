@@ -180,7 +180,8 @@ class Command(BaseCommand):
         connections.close_all()
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(argv[0], argv)
+        # The arguments are ours, not a user's; no shell is involved.
+        os.execv(argv[0], argv)  # noqa: S606
 
     def _static(self) -> tuple[str, Path]:
         url = settings.STATIC_URL
