@@ -5,12 +5,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Window
+from django.db.models import F, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition
 
 from discussion.context import discussion_context
@@ -111,9 +114,8 @@ def author(request, slug):
 
 
 def _article_queryset():
-    return Article.objects.select_related("section").prefetch_related(
-        _bylines(), "tags", "sources"
-    )
+    # Bylines, tags and sources are fetched with the cached article block.
+    return Article.objects.select_related("section")
 
 
 def _article_etag(request, slug):
@@ -164,8 +166,43 @@ def preview(request, slug):
     return render_article(request, article, preview=True)
 
 
+def _article_block(request, article, preview: bool) -> str:
+    """The article itself (everything above the discussion), cached.
+
+    The same for every reader; it changes with the article and, through its
+    comment count, with the thread. Saves three queries and a template on
+    every page a signed-in reader opens.
+    """
+    key = ":".join(
+        [
+            "article-block",
+            str(article.pk),
+            str(article.thread_version),
+            str(article.updated_at.timestamp()),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+        ]
+    )
+    block = None if preview else cache.get(key)
+    if block is None:
+        prefetch_related_objects([article], _bylines(), "tags", "sources")
+        block = render_to_string(
+            "newsroom/article_block.html",
+            {"article": article, "preview": preview},
+            request=request,
+        )
+        if not preview:
+            cache.set(key, block, 300)
+    return block
+
+
 def render_article(request, article, *, preview=False, status=200, **extra):
-    context = {"article": article, "preview": preview}
+    context = {
+        "article": article,
+        "preview": preview,
+        # Rendered from the template above: escaped, with sanitized body HTML.
+        "article_block": mark_safe(_article_block(request, article, preview)),
+    }
     context.update(discussion_context(request, article, **extra))
     return render(request, "newsroom/article.html", context, status=status)
 
