@@ -40,9 +40,11 @@ def comment_became_visible(comment: Comment) -> None:
     Runs inside the transaction that published it, so a crash loses no
     notification and a rollback sends none.
     """
+    from discussion.live import publish_new_comment
     from notifications.actions import comment_published
 
     comment_published(comment)
+    publish_new_comment(comment)
 
 
 class CommentRefused(Exception):

@@ -51,8 +51,9 @@ def thread_cache_key(article, sort: str, page: int) -> str:
 
 def _render(article, *, sort, page, viewer_id=None, moderator=False):
     with gc_paused():
+        rows = thread_rows(article.pk)
         thread = build_thread(
-            thread_rows(article.pk),
+            rows,
             sort=sort,
             viewer_id=viewer_id,
             moderator=moderator,
@@ -66,6 +67,12 @@ def _render(article, *, sort, page, viewer_id=None, moderator=False):
         "page": thread.page,
         "pages": thread.pages,
         "empty": not thread.nodes,
+        # The newest comment readers can see, from the rows rendered: live
+        # updates count new comments from it, so none falls in a gap.
+        "max_id": max(
+            (row.pk for row in rows if row.status == Comment.Status.PUBLISHED),
+            default=0,
+        ),
     }
     return rendered, meta
 

@@ -314,3 +314,8 @@ TRIBUNE_DIGEST_HOUR = env_int("TRIBUNE_DIGEST_HOUR", 7, minimum=0)
 
 # Threads show this many top-level comments (with their replies) per page.
 TRIBUNE_THREAD_PAGE_SIZE = env_int("TRIBUNE_THREAD_PAGE_SIZE", 100, minimum=1)
+
+# Live updates: a stream lasts this long under ASGI; without Redis (and under
+# WSGI) open pages ask the database for new comments this often.
+TRIBUNE_LIVE_MAX_SECONDS = env_int("TRIBUNE_LIVE_MAX_SECONDS", 300, minimum=1)
+TRIBUNE_LIVE_POLL_SECONDS = env_int("TRIBUNE_LIVE_POLL_SECONDS", 2, minimum=1)

@@ -42,3 +42,75 @@
 
   document.addEventListener("DOMContentLoaded", addParagraphLinks);
 })();
+
+// Live updates on article pages: when readers post, "N new comments — Show"
+// appears in a fixed box, announced politely; the thread itself is left as it
+// is, so the page never moves under the reader. "Show" is a plain link to the
+// first new comment's permalink. Without EventSource (or JavaScript) nothing
+// appears and nothing breaks: a reload shows the new comments.
+(function () {
+  "use strict";
+
+  var source = null;
+
+  function describe(count) {
+    return count === 1 ? "1 new comment" : count + " new comments";
+  }
+
+  function show(region, data) {
+    if (!data.count || !data.url) {
+      region.replaceChildren();
+      return;
+    }
+    var text = describe(data.count);
+    var link = region.querySelector("a");
+    if (link && link.getAttribute("href") === data.url &&
+        region.querySelector(".live-count").textContent === text) {
+      return;  // the same news again: say nothing twice
+    }
+    var notice = document.createElement("p");
+    notice.className = "live-notice";
+    var count = document.createElement("span");
+    count.className = "live-count";
+    count.textContent = text;
+    link = document.createElement("a");
+    link.href = data.url;
+    link.className = "live-show";
+    link.textContent = "Show";
+    notice.append(count, " — ", link);
+    region.replaceChildren(notice);
+  }
+
+  function connect() {
+    var region = document.getElementById("live-comments");
+    if (!region || !window.EventSource || source) return;
+    var after = region.getAttribute("data-after") || "";
+    if (!/^\d+$/.test(after)) return;
+    source = new EventSource(region.getAttribute("data-url") + "?after=" + after);
+    source.addEventListener("comments", function (event) {
+      var data;
+      try {
+        data = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      show(region, data);
+    });
+    // EventSource reconnects by itself after errors and after each answer.
+  }
+
+  function disconnect() {
+    if (source) {
+      source.close();
+      source = null;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", connect);
+  // Closed when the reader leaves, so the page can enter the back-forward
+  // cache; opened again if they come back to it.
+  window.addEventListener("pagehide", disconnect);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) connect();
+  });
+})();

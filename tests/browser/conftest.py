@@ -93,12 +93,17 @@ def _watch(page, problems: list[str]) -> None:
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "requestfailed",
-        lambda request: problems.append(
+
+    def on_request_failed(request):
+        # Leaving an article page cancels its live-updates request (an
+        # EventSource) if one is in flight: the browser's doing, not a fault.
+        if "/live/" in request.url and request.failure == "net::ERR_ABORTED":
+            return
+        problems.append(
             f"request failed: {request.method} {request.url} ({request.failure})"
-        ),
-    )
+        )
+
+    page.on("requestfailed", on_request_failed)
     page.on("response", on_response)
 
 

@@ -1,0 +1,298 @@
+"""Live updates: a reader with an article open hears about new comments.
+
+The page opens an EventSource on /articles/<slug>/live/?after=<id>, `after`
+being the highest id of the published comments it shows, and receives a
+`comments` event whenever that changes: how many published comments are newer
+than the page, and a link to the first of them. The page shows "N new
+comments — Show"; nothing is inserted into the thread, so nothing moves.
+
+Each event's `id:` is the state it describes; EventSource sends it back as
+Last-Event-ID when it reconnects, so a reader is told only what changed.
+
+How the answer waits depends on the server:
+- Under ASGI one response streams for up to TRIBUNE_LIVE_MAX_SECONDS. With
+  REDIS_URL it waits on the article's pub/sub channel, where
+  publish_new_comment announces each comment from whichever process took it,
+  and reads the database once, when it starts. Without Redis it polls the
+  database every TRIBUNE_LIVE_POLL_SECONDS (one small query).
+- Under WSGI a held response would take a worker thread for every open page,
+  so the answer comes at once with what is new and `retry:` set to the poll
+  interval: EventSource asks again after it, which makes it a poll of one small
+  query per page and interval.
+"""
+
+import asyncio
+import json
+import logging
+from functools import cache, partial
+
+import redis
+import redis.asyncio
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection, transaction
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from discussion.models import Comment
+from newsroom.models import Article
+
+logger = logging.getLogger("tribune.live")
+
+# A comment line this often keeps proxies and load balancers from closing an
+# idle stream.
+PING_SECONDS = 15
+# How long EventSource waits before reconnecting after a stream ends.
+RECONNECT_MS = 5000
+# New comments counted at most; a page this far behind should be reloaded.
+MAX_NEW = 1000
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def channel(article_id: int) -> str:
+    return f"tribune:thread:{article_id}"
+
+
+def _max_seconds() -> float:
+    return getattr(settings, "TRIBUNE_LIVE_MAX_SECONDS", 300)
+
+
+def _poll_seconds() -> float:
+    return getattr(settings, "TRIBUNE_LIVE_POLL_SECONDS", 2)
+
+
+# Publishing.
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    # Short timeouts: a reader's post waits for this after its commit.
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def publish_new_comment(comment: Comment) -> None:
+    """Announce a comment that became visible to open pages in every process.
+
+    Call inside the transaction that made it visible: the message goes out when
+    that commits (with one query for the thread version), and never after a
+    rollback. Without REDIS_URL it does nothing (the pages poll). A Redis
+    failure is logged, never raised: a post must not fail for live updates.
+    """
+    if not settings.REDIS_URL:
+        return
+    message = {"article": comment.article_id, "number": comment.number}
+    transaction.on_commit(
+        partial(_publish, settings.REDIS_URL, comment.pk, message), robust=True
+    )
+
+
+def _publish(url: str, pk: int, message: dict) -> None:
+    message["id"] = pk
+    message["version"] = (
+        Article.objects.filter(pk=message["article"])
+        .values_list("thread_version", flat=True)
+        .first()
+    )
+    try:
+        _redis(url).publish(channel(message["article"]), json.dumps(message))
+    except redis.RedisError as error:
+        logger.warning("Live update for comment %s not published: %s", pk, error)
+
+
+# The view.
+
+
+@require_GET
+async def live(request, slug):
+    """Server-Sent Events about comments newer than ?after= (see the module).
+
+    Public, like the thread. Under WSGI: two queries and an immediate answer;
+    under ASGI: a stream with one query at its start, then one per poll (none
+    with Redis).
+    """
+    after = request.GET.get("after", "")
+    if not after.isdigit() or len(after) > 18:
+        return HttpResponseBadRequest("after must be a comment id")
+    after = int(after)
+    asgi = isinstance(request, ASGIRequest)
+    # Under WSGI the queries run in the request's own thread, on its
+    # connection; under ASGI on the shared pool's threads (see _in_thread).
+    run = partial(_in_thread, asgi)
+    article_id = await run(_visible_article_id, slug)
+    if article_id is None:
+        raise Http404("No such article")
+    # What the page was last told; a fresh page knows of nothing newer.
+    seen = request.headers.get("Last-Event-ID") or _state({}, after)
+    if not asgi:
+        known = await run(new_comments, article_id, after)
+        body = f"retry: {round(_poll_seconds() * 1000)}\n\n"
+        if _state(known, after) != seen:
+            body += _event(slug, after, known)
+        return HttpResponse(body, content_type="text/event-stream", headers=HEADERS)
+    return StreamingHttpResponse(
+        _stream(article_id, slug, after, seen, settings.REDIS_URL, run),
+        content_type="text/event-stream",
+        headers=HEADERS,
+    )
+
+
+async def _in_thread(asgi: bool, function, *args):
+    if not asgi:
+        return await sync_to_async(function)(*args)
+    return await sync_to_async(_closing, thread_sensitive=False)(function, *args)
+
+
+def _closing(function, *args):
+    """Run `function`, then give its connection back.
+
+    An open stream must not hold a database connection between its queries;
+    with PostgreSQL's pool (OPTIONS "pool") closing returns it to the pool.
+    """
+    try:
+        return function(*args)
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _visible_article_id(slug: str) -> int | None:
+    article = Article.objects.filter(slug=slug).only("status", "published_at").first()
+    return article.pk if article is not None and article.is_visible else None
+
+
+def new_comments(article_id: int, after: int) -> dict[int, str]:
+    """{id: number} of the published comments with ids above `after` (1 query)."""
+    rows = (
+        Comment.objects.filter(
+            article_id=article_id, id__gt=after, status=Comment.Status.PUBLISHED
+        )
+        .order_by("id")
+        .values_list("id", "number")
+    )
+    return dict(rows[:MAX_NEW])
+
+
+def _state(known: dict[int, str], after: int) -> str:
+    return f"{max(known, default=after)}-{len(known)}"
+
+
+def _event(slug: str, after: int, known: dict[int, str]) -> str:
+    data = {"count": len(known), "after": max(known, default=after)}
+    if known:
+        first = known[min(known)]
+        data["first"] = first
+        data["latest"] = known[max(known)]
+        data["url"] = reverse("discussion-comment", args=[slug, first])
+    return (
+        f"id: {_state(known, after)}\n"
+        "event: comments\n"
+        f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+    )
+
+
+async def _stream(article_id, slug, after, seen, redis_url, run):
+    """The events of one ASGI response, for up to TRIBUNE_LIVE_MAX_SECONDS."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _max_seconds()
+    seen = seen or _state({}, after)
+    yield f"retry: {RECONNECT_MS}\n\n"
+    subscription = _Subscription(article_id)
+    try:
+        if redis_url:
+            # Subscribed before the first query, so nothing falls in between.
+            await subscription.open(redis_url)
+        known = await run(new_comments, article_id, after)
+        next_ping = loop.time() + PING_SECONDS
+        while True:
+            state = _state(known, after)
+            if state != seen:
+                seen = state
+                yield _event(slug, after, known)
+            now = loop.time()
+            if now >= deadline:
+                return
+            if now >= next_ping:
+                yield ": ping\n\n"
+                next_ping = now + PING_SECONDS
+            wait = min(deadline, next_ping) - now
+            if subscription.active:
+                for message in await subscription.receive(wait):
+                    if message["id"] > after and len(known) < MAX_NEW:
+                        known[message["id"]] = message["number"]
+                if subscription.active:
+                    continue
+                # Redis went away: messages may have been lost; read them.
+            else:
+                await asyncio.sleep(min(wait, _poll_seconds()))
+            known = await run(new_comments, article_id, after)
+    finally:
+        await subscription.close()
+
+
+class _Subscription:
+    """The article's pub/sub channel; inactive without Redis or when it fails."""
+
+    def __init__(self, article_id: int):
+        self.article_id = article_id
+        self.client = None
+        self.pubsub = None
+
+    @property
+    def active(self) -> bool:
+        return self.pubsub is not None
+
+    async def open(self, url: str) -> None:
+        try:
+            self.client = redis.asyncio.Redis.from_url(
+                url, socket_connect_timeout=2, health_check_interval=30
+            )
+            self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+            await self.pubsub.subscribe(channel(self.article_id))
+            # Wait for the confirmation: only then is nothing published missed.
+            await self.pubsub.get_message(timeout=2)
+        except (redis.RedisError, OSError) as error:
+            logger.warning("Live updates fall back to polling: %s", error)
+            await self.close()
+
+    async def receive(self, timeout: float) -> list[dict]:
+        """Messages within `timeout` seconds (and any queued behind the first)."""
+        messages = []
+        try:
+            message = await self.pubsub.get_message(timeout=timeout)
+            while message is not None:
+                parsed = self._parse(message)
+                if parsed is not None:
+                    messages.append(parsed)
+                message = await self.pubsub.get_message(timeout=0)
+        except (redis.RedisError, OSError) as error:
+            logger.warning("Live updates fall back to polling: %s", error)
+            await self.close()
+        return messages
+
+    def _parse(self, message) -> dict | None:
+        if message.get("type") != "message":
+            return None
+        try:
+            data = json.loads(message["data"])
+            pk, number = int(data["id"]), str(data["number"])
+        except (ValueError, TypeError, KeyError):
+            return None
+        return {"id": pk, "number": number}
+
+    async def close(self) -> None:
+        pubsub, client = self.pubsub, self.client
+        self.pubsub = self.client = None
+        try:
+            if pubsub is not None:
+                await pubsub.aclose()
+            if client is not None:
+                await client.aclose()
+        except (redis.RedisError, OSError):
+            pass

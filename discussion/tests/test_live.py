@@ -1,0 +1,441 @@
+import asyncio
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+import redis
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import transaction
+from django.test import AsyncClient
+from django.urls import reverse
+from django.utils import timezone
+
+from discussion import actions, live
+from discussion.models import Comment
+from newsroom.models import Article
+
+
+@pytest.fixture(autouse=True)
+def _quick(settings, no_rate_limit):
+    settings.TRIBUNE_LIVE_POLL_SECONDS = 0.05
+    settings.TRIBUNE_LIVE_MAX_SECONDS = 5
+    settings.REDIS_URL = ""
+
+
+def post(article, author, body, parent=None):
+    return actions.post_comment(
+        article=article, author=author, body=body, parent=parent
+    )
+
+
+def url(article):
+    return reverse("discussion-live", args=[article.slug])
+
+
+def events(body: str) -> list[dict]:
+    """The `comments` events in an event-stream text, with their ids."""
+    found = []
+    for block in body.split("\n\n"):
+        fields = dict(
+            line.split(": ", 1) for line in block.splitlines() if ": " in line
+        )
+        if fields.get("event") == "comments":
+            found.append({"id": fields["id"], **json.loads(fields["data"])})
+    return found
+
+
+# Under WSGI: one answer with what is new, then EventSource asks again.
+
+
+def test_it_tells_a_page_about_comments_newer_than_it(client, article, alice, bob):
+    shown = post(article, alice, "Already on the page")
+    first = post(article, bob, "New one")
+    reply = post(article, alice, "A new reply", parent=first)
+
+    response = client.get(url(article), {"after": shown.pk})
+
+    assert response.status_code == 200
+    assert not response.streaming
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache"
+    assert response["X-Accel-Buffering"] == "no"
+    body = response.content.decode()
+    assert body.startswith("retry: 50\n\n")
+    assert events(body) == [
+        {
+            "id": f"{reply.pk}-2",
+            "count": 2,
+            "after": reply.pk,
+            "first": "2",
+            "latest": "2.1",
+            "url": "/articles/joint-operations/comments/2/",
+        }
+    ]
+
+
+def test_it_says_nothing_when_nothing_is_new(client, article, alice):
+    shown = post(article, alice, "Already on the page")
+    response = client.get(url(article), {"after": shown.pk})
+    assert response.content.decode() == "retry: 50\n\n"
+
+
+def test_it_repeats_nothing_the_page_was_told(client, article, alice, bob):
+    shown = post(article, alice, "Already on the page")
+    new = post(article, bob, "New one")
+    told = events(client.get(url(article), {"after": shown.pk}).content.decode())
+    assert told[0]["id"] == f"{new.pk}-1"
+
+    again = client.get(
+        url(article), {"after": shown.pk}, HTTP_LAST_EVENT_ID=told[0]["id"]
+    )
+    assert events(again.content.decode()) == []
+
+    newer = post(article, alice, "Newer one")
+    news = client.get(
+        url(article), {"after": shown.pk}, HTTP_LAST_EVENT_ID=told[0]["id"]
+    )
+    # Counted from the page's comments, not from the last event.
+    assert [
+        (e["count"], e["first"], e["latest"]) for e in events(news.content.decode())
+    ] == [(2, "2", "3")]
+    assert newer.number == "3"
+
+
+def test_it_counts_only_published_comments(client, article, alice, bob, maude):
+    shown = post(article, alice, "Already on the page")
+    pending = post(article, bob, "Waiting for review")
+    Comment.objects.filter(pk=pending.pk).update(status=Comment.Status.PENDING)
+    deleted = post(article, bob, "Deleted soon")
+    actions.delete_comment(comment=deleted, user=bob)
+
+    response = client.get(url(article), {"after": shown.pk})
+    assert events(response.content.decode()) == []
+
+
+def test_it_lets_anonymous_readers_listen_with_one_query_per_answer(
+    client, article, alice, django_assert_num_queries
+):
+    post(article, alice, "First")
+    with django_assert_num_queries(2):  # the article, the new comments
+        response = client.get(url(article), {"after": 0})
+    assert events(response.content.decode())[0]["count"] == 1
+
+
+def test_it_is_404_for_an_article_readers_cannot_see(client, article):
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    assert client.get(url(article), {"after": 0}).status_code == 404
+    Article.objects.filter(pk=article.pk).update(
+        status=Article.Status.PUBLISHED, published_at=timezone.now() + timedelta(1)
+    )
+    assert client.get(url(article), {"after": 0}).status_code == 404
+    assert client.get("/articles/nothing-here/live/", {"after": 0}).status_code == 404
+
+
+@pytest.mark.parametrize("after", ["", "-1", "abc", "1" * 30])
+def test_it_refuses_a_bad_after(client, article, after):
+    assert client.get(url(article), {"after": after}).status_code == 400
+
+
+def test_it_answers_only_get(client, article):
+    assert client.post(url(article), {"after": 0}).status_code == 405
+
+
+# Under ASGI: one stream per page.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_streams_under_asgi(article, alice, bob):
+    shown = post(article, alice, "Already on the page")
+    new = post(article, bob, "New one")
+
+    async def listen():
+        response = await AsyncClient().get(url(article), {"after": shown.pk})
+        chunks = response.streaming_content
+        try:
+            first = await asyncio.wait_for(anext(chunks), 5)
+            second = await asyncio.wait_for(anext(chunks), 5)
+        finally:
+            await chunks.aclose()
+        return response, first.decode(), second.decode()
+
+    response, first, second = asyncio.run(listen())
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["X-Accel-Buffering"] == "no"
+    assert first == "retry: 5000\n\n"
+    assert events(second) == [
+        {
+            "id": f"{new.pk}-1",
+            "count": 1,
+            "after": new.pk,
+            "first": "2",
+            "latest": "2",
+            "url": "/articles/joint-operations/comments/2/",
+        }
+    ]
+
+
+@pytest.fixture
+def stream(article):
+    """Open the ASGI stream of `article`: stream(after, ...).
+
+    Run scenarios with async_to_sync: the stream's queries (and the
+    scenario's sync_to_async calls) then run in the test's thread, on its
+    connection, inside its transaction. `stream.queries` names them.
+    """
+    queries = []
+
+    async def run(function, *args):
+        queries.append(function.__name__)
+        return await sync_to_async(function)(*args)
+
+    def open_stream(after, seen="", redis_url=""):
+        return live._stream(article.pk, article.slug, after, seen, redis_url, run)
+
+    open_stream.queries = queries
+    return open_stream
+
+
+async def chunk(generator, timeout=3):
+    return await asyncio.wait_for(anext(generator), timeout)
+
+
+def test_the_stream_polls_the_database_without_redis(stream, article, alice, bob):
+    shown = post(article, alice, "Already on the page")
+
+    async def scenario():
+        events_seen = stream(shown.pk)
+        try:
+            assert await chunk(events_seen) == "retry: 5000\n\n"
+            waiting = asyncio.ensure_future(chunk(events_seen))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # nothing new yet
+            new = await sync_to_async(post)(
+                article, bob, "Posted while the page is open"
+            )
+            return new, await waiting
+        finally:
+            await events_seen.aclose()
+
+    new, event = async_to_sync(scenario)()
+    assert events(event) == [
+        {
+            "id": f"{new.pk}-1",
+            "count": 1,
+            "after": new.pk,
+            "first": "2",
+            "latest": "2",
+            "url": "/articles/joint-operations/comments/2/",
+        }
+    ]
+
+
+def test_the_stream_pings_and_ends(stream, article, settings, monkeypatch):
+    monkeypatch.setattr(live, "PING_SECONDS", 0.1)
+    settings.TRIBUNE_LIVE_MAX_SECONDS = 0.35
+
+    async def scenario():
+        return [part async for part in stream(0)]
+
+    parts = async_to_sync(scenario)()
+    assert parts[0] == "retry: 5000\n\n"
+    assert parts[1:] == [": ping\n\n"] * 3
+
+
+def test_the_stream_resumes_from_last_event_id(stream, article, alice):
+    new = post(article, alice, "Told before the reconnection")
+
+    async def scenario():
+        events_seen = stream(0, seen=f"{new.pk}-1")
+        try:
+            await chunk(events_seen)
+            return await asyncio.wait_for(anext(events_seen), 0.3)
+        finally:
+            await events_seen.aclose()
+
+    with pytest.raises(TimeoutError):
+        async_to_sync(scenario)()
+
+
+class FakePubSub:
+    """redis.asyncio's PubSub, as far as the stream uses it."""
+
+    def __init__(self, fail=False):
+        self.fail = fail
+        self.channels = []
+        self.messages = None
+        self.closed = False
+
+    async def subscribe(self, name):
+        self.channels.append(name)
+        self.messages = asyncio.Queue()
+
+    async def get_message(self, timeout=0.0):
+        if self.fail:
+            raise redis.ConnectionError("Redis went away")
+        try:
+            if not timeout:
+                return self.messages.get_nowait()
+            return await asyncio.wait_for(self.messages.get(), timeout)
+        except (asyncio.QueueEmpty, TimeoutError):
+            return None
+
+    def publish(self, data):
+        self.messages.put_nowait({"type": "message", "data": json.dumps(data)})
+
+    async def aclose(self):
+        self.closed = True
+
+
+class FakeRedis:
+    def __init__(self, pubsub):
+        self._pubsub = pubsub
+
+    def pubsub(self, **options):
+        return self._pubsub
+
+    async def aclose(self):
+        pass
+
+
+@pytest.fixture
+def pubsub(monkeypatch):
+    pubsub = FakePubSub()
+    monkeypatch.setattr(
+        redis.asyncio.Redis,
+        "from_url",
+        classmethod(lambda cls, url, **o: FakeRedis(pubsub)),
+    )
+    return pubsub
+
+
+def test_the_stream_wakes_on_redis_messages_without_more_queries(
+    stream, pubsub, article, alice
+):
+    shown = post(article, alice, "Already on the page")
+
+    async def scenario():
+        events_seen = stream(shown.pk, redis_url="redis://redis.invalid/0")
+        try:
+            await chunk(events_seen)
+            waiting = asyncio.ensure_future(chunk(events_seen))
+            await asyncio.sleep(0.1)
+            assert pubsub.channels == [f"tribune:thread:{article.pk}"]
+            pubsub.publish({"article": article.pk, "id": shown.pk, "number": "1"})
+            pubsub.publish({"article": article.pk, "id": shown.pk + 5, "number": "4"})
+            pubsub.publish({"article": article.pk, "id": shown.pk + 6, "number": "4.1"})
+            return await waiting
+        finally:
+            await events_seen.aclose()
+
+    event = async_to_sync(scenario)()
+    # The page's own comment is not news; the others came by Redis alone.
+    assert [(e["count"], e["first"], e["latest"]) for e in events(event)] == [
+        (2, "4", "4.1")
+    ]
+    assert stream.queries == ["new_comments"]
+    assert pubsub.closed
+
+
+def test_the_stream_falls_back_to_polling_when_redis_fails(
+    stream, pubsub, article, alice, bob, caplog
+):
+    shown = post(article, alice, "Already on the page")
+    pubsub.fail = True
+
+    async def scenario():
+        events_seen = stream(shown.pk, redis_url="redis://redis.invalid/0")
+        try:
+            await chunk(events_seen)
+            await asyncio.sleep(0.1)
+            await sync_to_async(post)(article, bob, "Posted while Redis is down")
+            return await chunk(events_seen)
+        finally:
+            await events_seen.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="tribune.live"):
+        event = async_to_sync(scenario)()
+    assert [e["count"] for e in events(event)] == [1]
+    assert "fall back to polling" in caplog.text
+
+
+# Publishing.
+
+
+class FakePublisher:
+    def __init__(self):
+        self.published = []
+
+    def publish(self, name, data):
+        self.published.append((name, json.loads(data)))
+
+
+def test_it_publishes_a_new_comment_after_the_commit(
+    article, alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.REDIS_URL = "redis://redis.invalid/0"
+    publisher = FakePublisher()
+    monkeypatch.setattr(live, "_redis", lambda url: publisher)
+    comment = post(article, alice, "Hello")
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        live.publish_new_comment(comment)
+        assert publisher.published == []
+
+    version = Article.objects.get(pk=article.pk).thread_version
+    assert publisher.published == [
+        (
+            f"tribune:thread:{article.pk}",
+            {
+                "article": article.pk,
+                "number": "1",
+                "id": comment.pk,
+                "version": version,
+            },
+        )
+    ]
+
+
+def test_it_publishes_nothing_after_a_rollback(
+    article, alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.REDIS_URL = "redis://redis.invalid/0"
+    publisher = FakePublisher()
+    monkeypatch.setattr(live, "_redis", lambda url: publisher)
+    comment = post(article, alice, "Hello")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        live.publish_new_comment(comment)
+        raise RuntimeError
+    assert callbacks == []
+    assert publisher.published == []
+
+
+def test_it_publishes_nothing_without_redis(
+    article, alice, django_capture_on_commit_callbacks
+):
+    comment = post(article, alice, "Hello")
+    with django_capture_on_commit_callbacks() as callbacks:
+        live.publish_new_comment(comment)
+    assert callbacks == []
+
+
+def test_a_post_does_not_fail_when_redis_is_down(
+    article, alice, settings, django_capture_on_commit_callbacks, caplog
+):
+    # Nothing listens on port 1: the connection is refused at once.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    comment = post(article, alice, "Hello")
+    with (
+        caplog.at_level(logging.WARNING, logger="tribune.live"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        live.publish_new_comment(comment)
+    assert len(callbacks) == 1
+    assert f"comment {comment.pk} not published" in caplog.text
