@@ -173,11 +173,6 @@ class SiteMode(models.Model):
         # process cached the old row in between.
         cache.delete(SITE_MODE_CACHE_KEY)
         transaction.on_commit(lambda: cache.delete(SITE_MODE_CACHE_KEY))
-        # Pages show the read-only notice.
-        from newsroom.pagecache import invalidate_all
-
-        invalidate_all()
-        transaction.on_commit(invalidate_all)
 
     @classmethod
     def current(cls) -> "SiteMode":

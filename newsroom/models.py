@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -160,11 +160,6 @@ class Article(models.Model):
         ):
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
-        from newsroom.pagecache import invalidate
-
-        slug = self.slug
-        invalidate(slug)
-        transaction.on_commit(lambda: invalidate(slug))
 
     def get_absolute_url(self):
         return reverse("newsroom-article", args=[self.slug])

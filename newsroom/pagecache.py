@@ -1,46 +1,32 @@
 """Whole article pages for anonymous readers, served from the cache.
 
 Most readers of a hot article are anonymous and see the same page. The
-middleware keeps each such page as bytes until its thread or its article
-changes, so serving it costs a cache lookup instead of a rendering. Every
-change to a thread goes through `bump_thread`, which moves the article's
-generation on commit; the cache key carries the generation, so the next
-request renders afresh. Readers with a session never get a cached page.
+middleware keeps each such page as bytes, keyed by the article's
+thread_version and updated_at as read from the database on every request (one
+indexed query), so a page is stale for no one, in any process, the moment a
+change commits: every change to a thread goes through `bump_thread`, and an
+edit of the article moves updated_at. Readers with a session never get a
+cached page.
 """
 
 import re
-import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseNotModified
 
-# A bound for what no generation tracks (ranks that change with votes in
+# A bound for what the key does not track (ranks that change with votes in
 # other threads, the site's name).
 PAGE_SECONDS = 300
 _ARTICLE_PAGE = re.compile(r"^/articles/([^/]+)/$")
-_ALL = "pagecache:all"
-
-
-def _generation_key(slug: str) -> str:
-    return f"pagecache:gen:{slug}"
-
-
-def invalidate(slug: str) -> None:
-    cache.set(_generation_key(slug), secrets.token_hex(4), None)
-
-
-def invalidate_all() -> None:
-    cache.set(_ALL, secrets.token_hex(4), None)
 
 
 def bump_thread(article_ids, **updates) -> None:
-    """Record a change to these articles' threads (two queries).
+    """Record a change to these articles' threads (one UPDATE).
 
-    Bumps thread_version (which keys the cached thread renderings) along with
-    any other `updates`, and expires their cached pages.
+    Bumps thread_version, which keys the cached thread renderings, the cached
+    pages and the pages' ETags, along with any other `updates`.
     """
     from newsroom.models import Article
 
@@ -49,16 +35,26 @@ def bump_thread(article_ids, **updates) -> None:
         thread_version=F("thread_version") + 1, **updates
     )
 
-    slugs = list(Article.objects.filter(pk__in=ids).values_list("slug", flat=True))
 
-    def expire():
-        for slug in slugs:
-            invalidate(slug)
+def article_validator(request, slug: str):
+    """(pk, thread_version, updated_at) of the article, once per request."""
+    cached = getattr(request, "_article_validator", None)
+    if cached is not None and cached[0] == slug:
+        return cached[1]
+    from newsroom.models import Article
 
-    # Now, for this process; and again after commit, in case another process
-    # cached the page from the old rows in between.
-    expire()
-    transaction.on_commit(expire)
+    row = (
+        Article.objects.filter(slug=slug)
+        .values_list("pk", "thread_version", "updated_at")
+        .first()
+    )
+    request._article_validator = (slug, row)
+    return row
+
+
+def anonymous(request) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
 class AnonymousPageCacheMiddleware:
@@ -89,24 +85,32 @@ class AnonymousPageCacheMiddleware:
         return response
 
     def _key(self, request) -> str | None:
-        if request.method != "GET":
-            return None
-        cookies = request.COOKIES
-        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+        if request.method != "GET" or not anonymous(request):
             return None
         match = _ARTICLE_PAGE.match(request.path)
         if match is None:
             return None
         slug = match.group(1)
-        generation, everything = self._generations(slug)
-        language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
-        query = request.META.get("QUERY_STRING", "")
-        return f"pagecache:page:{everything}:{generation}:{language}:{slug}?{query}"
+        row = article_validator(request, slug)
+        if row is None:
+            return None
+        from moderation.models import SiteMode
 
-    @staticmethod
-    def _generations(slug: str) -> tuple[str, str]:
-        found = cache.get_many([_generation_key(slug), _ALL])
-        return found.get(_generation_key(slug), "0"), found.get(_ALL, "0")
+        pk, version, updated = row
+        mode = SiteMode.current().updated_at
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        query = request.META.get("QUERY_STRING", "")
+        return ":".join(
+            [
+                "pagecache",
+                str(pk),
+                str(version),
+                str(updated.timestamp()),
+                str(mode.timestamp()) if mode else "0",
+                language,
+                query,
+            ]
+        )
 
     @staticmethod
     def _cacheable(response) -> bool:

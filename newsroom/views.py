@@ -20,6 +20,7 @@ from discussion.context import discussion_context
 from moderation.models import SiteMode
 from newsroom import actions
 from newsroom.models import Article, Author, Byline, Section, Tag
+from newsroom.pagecache import anonymous, article_validator
 
 
 def _bylines():
@@ -119,19 +120,15 @@ def _article_queryset():
 
 
 def _article_etag(request, slug):
-    """A validator for anonymous readers' article pages (one query).
+    """A validator for anonymous readers' article pages.
 
     It changes with the thread, the article, the site's switches and what the
-    URL asks for. Readers with a session get no validator: their page holds
-    their own state and messages.
+    URL asks for. Readers with a session get none: their page holds their own
+    state and messages. Shares its one query with the page cache.
     """
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+    if not anonymous(request):
         return None
-    row = (
-        Article.objects.filter(slug=slug)
-        .values_list("pk", "thread_version", "updated_at")
-        .first()
-    )
+    row = article_validator(request, slug)
     if row is None:
         return None
     pk, version, updated = row

@@ -1,4 +1,8 @@
-"""Whole anonymous article pages from the cache, expired by every change."""
+"""Whole anonymous article pages from the cache, expired by every change.
+
+A hit costs one query: the article's version, read so that no process serves
+a page older than the last committed change.
+"""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,8 +20,8 @@ def test_it_serves_the_second_anonymous_request_from_the_cache(client, article):
     url = article.get_absolute_url()
     first, cold = get(client, url)
     second, warm = get(client, url)
-    assert cold > 0
-    assert warm == 0
+    assert cold > 1
+    assert warm == 1
     assert second.content == first.content
     assert second["ETag"] == first["ETag"]
     assert second["Content-Type"] == first["Content-Type"]
@@ -28,7 +32,7 @@ def test_a_new_comment_expires_the_page(client, article, alice):
     client.get(url)
     actions.post_comment(article=article, author=alice, body="Fresh news")
     response, queries = get(client, url)
-    assert queries > 0
+    assert queries > 1
     assert "Fresh news" in response.content.decode()
 
 
@@ -64,7 +68,7 @@ def test_it_answers_304_from_the_cache(client, article):
     etag = client.get(url)["ETag"]
     response, queries = get(client, url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
-    assert queries == 0
+    assert queries == 1
 
 
 def test_readers_with_a_session_are_never_served_a_cached_page(client, article, alice):
@@ -72,7 +76,7 @@ def test_readers_with_a_session_are_never_served_a_cached_page(client, article, 
     client.get(url)
     client.force_login(alice)
     response, queries = get(client, url)
-    assert queries > 0
+    assert queries > 1
     assert 'name="body"' in response.content.decode()  # their comment form
 
 
@@ -81,9 +85,33 @@ def test_other_pages_and_queries_are_kept_apart(client, article, alice):
     actions.post_comment(article=article, author=alice, body="Hello there")
     client.get(url)
     best, queries = get(client, url + "?sort=best")
-    assert queries > 0
+    assert queries > 1
     assert best.status_code == 200
     missing, _ = get(client, "/articles/no-such-article/")
     again, queries = get(client, "/articles/no-such-article/")
     assert (missing.status_code, again.status_code) == (404, 404)
     assert queries > 0  # errors are not cached
+
+
+def test_a_change_made_by_another_process_is_seen_at_once(client, article, alice):
+    """Another worker's write moves the version in the database; no message
+    between processes is needed for this one to stop serving the old page."""
+    from django.utils import timezone
+
+    from discussion.models import Comment
+    from newsroom.models import Article
+
+    url = article.get_absolute_url()
+    client.get(url)
+    # As another process would: rows written, version bumped, nothing else.
+    Comment.objects.create(
+        article=article,
+        author=alice,
+        number="1",
+        path="000001",
+        body="From elsewhere",
+        body_html="<p>From elsewhere</p>",
+        created_at=timezone.now(),
+    )
+    Article.objects.filter(pk=article.pk).update(thread_version=99, comment_count=1)
+    assert "From elsewhere" in client.get(url).content.decode()
