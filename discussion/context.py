@@ -18,7 +18,7 @@ from discussion.actions import new_client_token
 from discussion.forms import CommentForm
 from discussion.models import Comment, Vote
 from discussion.render import ANONYMOUS, Viewer, join_with_actions, render_thread
-from discussion.thread import Sort, build_thread, thread_rows
+from discussion.thread import Sort, build_thread, fill_text, thread_rows
 from lib.gcpause import gc_paused
 from lib.markdown import article_paragraphs, quote_markdown
 from moderation import policy
@@ -51,7 +51,8 @@ def thread_cache_key(article, sort: str, page: int) -> str:
 
 def _render(article, *, sort, page, viewer_id=None, moderator=False):
     with gc_paused():
-        rows = thread_rows(article.pk)
+        # The thread's shape first; the text only for the part shown.
+        rows = thread_rows(article.pk, light=True)
         thread = build_thread(
             rows,
             sort=sort,
@@ -60,6 +61,7 @@ def _render(article, *, sort, page, viewer_id=None, moderator=False):
             page=page,
             per_page=settings.TRIBUNE_THREAD_PAGE_SIZE,
         )
+        fill_text(article.pk, [node.comment for node in thread.nodes])
         rendered = render_thread(thread)
     meta = {
         "count": thread.count,

@@ -133,25 +133,30 @@ ROW_FIELDS = (
 )
 
 
-def thread_rows(article_id: int) -> list[Row]:
-    """Every comment of the article in thread order (one query).
+_FULL = (
+    "c.id, c.parent_id, c.number, c.path, c.depth, c.body_html, c.emoticons, "
+    "c.status, c.created_at, c.edited_at, c.score, c.author_id, "
+    "u.username, u.reputation"
+)
+# The shape of the thread without the text: enough to nest, sort and page.
+_LIGHT = (
+    "c.id, c.parent_id, c.number, c.path, c.depth, '', '[]', "
+    "c.status, c.created_at, NULL, c.score, c.author_id, NULL, 0"
+)
 
-    Plain SQL rather than the ORM: at thousands of rows Django's per-value
-    converters (datetime parsing, JSON decoding) cost more than the query.
-    """
+
+def _select(columns: str, where: str, params: list) -> list[Row]:
     qn = connection.ops.quote_name
     comments = qn(Comment._meta.db_table)
     users = qn(User._meta.db_table)
-    # Only quoted table names are interpolated; the article id is a parameter.
+    # Only fixed column lists and quoted table names are interpolated.
     sql = (
-        "SELECT c.id, c.parent_id, c.number, c.path, c.depth, c.body_html, "  # noqa: S608
-        "c.emoticons, c.status, c.created_at, c.edited_at, c.score, c.author_id, "
-        f"u.username, u.reputation FROM {comments} c "
+        f"SELECT {columns} FROM {comments} c "  # noqa: S608
         f"LEFT JOIN {users} u ON u.id = c.author_id "
-        "WHERE c.article_id = %s ORDER BY c.path"
+        f"WHERE {where} ORDER BY c.path"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [article_id])
+        cursor.execute(sql, params)
         values = cursor.fetchall()
     rows = [Row(v) for v in values]
     if connection.vendor == "sqlite":
@@ -165,6 +170,46 @@ def thread_rows(article_id: int) -> list[Row]:
                     [] if row.emoticons == "[]" else json.loads(row.emoticons)
                 )
     return rows
+
+
+def thread_rows(article_id: int, *, light: bool = False) -> list[Row]:
+    """Every comment of the article in thread order (one query).
+
+    With `light`, without text or author names (see `fill_text`). Plain SQL
+    rather than the ORM: at thousands of rows Django's per-value converters
+    (datetime parsing, JSON decoding) cost more than the query.
+    """
+    return _select(_LIGHT if light else _FULL, "c.article_id = %s", [article_id])
+
+
+# Above this many comments a part is filled by reading the whole thread.
+FILL_BY_ID_MAX = 1000
+
+
+def fill_text(article_id: int, rows: list[Row]) -> None:
+    """Give light rows their text and authors (one query).
+
+    A part of a long thread needs the text of its own comments only: reading
+    it for those keeps memory and time in step with the part, not the thread.
+    """
+    if not rows:
+        return
+    ids = [row.pk for row in rows]
+    if len(ids) > FILL_BY_ID_MAX:
+        # Most of the thread anyway: read it whole rather than list the ids.
+        where, params = "c.article_id = %s", [article_id]
+    else:
+        placeholders = ", ".join(["%s"] * len(ids))
+        where = f"c.article_id = %s AND c.id IN ({placeholders})"
+        params = [article_id, *ids]
+    full = {row.pk: row for row in _select(_FULL, where, params)}
+    for row in rows:
+        found = full[row.pk]
+        row.body_html = found.body_html
+        row.emoticons = found.emoticons
+        row.edited_at = found.edited_at
+        row.username = found.username
+        row.reputation = found.reputation
 
 
 def _utc(value) -> datetime:

@@ -51,10 +51,11 @@ def test_it_runs_the_same_queries_for_10_and_1000_comments(
     large = cold(big.get_absolute_url())
     assert small == large
     # Anonymous: the validator (ETag), article, bylines, tags, sources, site
-    # mode, thread. A reader has no validator, and adds the session, the user,
-    # two for permissions, their pending comments, votes and editable
-    # comments, unread notifications and following.
-    assert large == (15 if signed_in else 7)
+    # mode, the thread's shape and the text of the part shown. A reader has no
+    # validator, and adds the session, the user, two for permissions, their
+    # pending comments, votes and editable comments, unread notifications and
+    # following.
+    assert large == (16 if signed_in else 8)
     # Warm, an anonymous reader gets the whole page from the cache after one
     # query for the article's version; a signed-in
     # reader's page takes the thread, the site mode and the article's bylines,
@@ -62,7 +63,7 @@ def test_it_runs_the_same_queries_for_10_and_1000_comments(
     warm = queries_for(client, big.get_absolute_url())
     # With Redis, sessions are read from the cache (cached_db): one fewer.
     session = 1 if settings.SESSION_ENGINE.endswith("cached_db") else 0
-    assert warm == (large - 5 - session if signed_in else 1)
+    assert warm == (large - 6 - session if signed_in else 1)
 
 
 def test_it_shows_numbers_authors_and_nesting(client, article, alice, bob, settings):
