@@ -29,6 +29,18 @@ def assert_clean(watched) -> None:
     assert problems == [], "\n".join(problems)
 
 
+def settled_scroll(page) -> int:
+    """window.scrollY once a wheel scroll has finished moving the page."""
+    previous = page.evaluate("window.scrollY")
+    for _ in range(20):
+        page.wait_for_timeout(100)
+        current = page.evaluate("window.scrollY")
+        if current == previous:
+            return current
+        previous = current
+    return previous
+
+
 def test_a_reader_hears_of_a_new_comment_without_the_page_moving(
     new_page, reference_article, alice, sign_in, no_rate_limit, quick_live
 ):
@@ -44,8 +56,8 @@ def test_a_reader_hears_of_a_new_comment_without_the_page_moving(
     page.locator("li#c7").scroll_into_view_if_needed()
     page.mouse.wheel(0, 150)
     page.wait_for_function("window.scrollY > 0")
-    scrolled = page.evaluate("window.scrollY")
     page.wait_for_timeout(600)  # one poll with nothing new
+    scrolled = settled_scroll(page)
 
     writer = new_page()
     sign_in(writer.page, "alice", next_url=url)
