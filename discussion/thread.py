@@ -145,14 +145,14 @@ _LIGHT = (
 )
 
 
-def _select(columns: str, where: str, params: list) -> list[Row]:
+def _select(columns: str, where: str, params: list, *, authors: bool = True):
     qn = connection.ops.quote_name
     comments = qn(Comment._meta.db_table)
     users = qn(User._meta.db_table)
+    join = f"LEFT JOIN {users} u ON u.id = c.author_id " if authors else ""
     # Only fixed column lists and quoted table names are interpolated.
     sql = (
-        f"SELECT {columns} FROM {comments} c "  # noqa: S608
-        f"LEFT JOIN {users} u ON u.id = c.author_id "
+        f"SELECT {columns} FROM {comments} c {join}"  # noqa: S608
         f"WHERE {where} ORDER BY c.path"
     )
     with connection.cursor() as cursor:
@@ -179,7 +179,9 @@ def thread_rows(article_id: int, *, light: bool = False) -> list[Row]:
     rather than the ORM: at thousands of rows Django's per-value converters
     (datetime parsing, JSON decoding) cost more than the query.
     """
-    return _select(_LIGHT if light else _FULL, "c.article_id = %s", [article_id])
+    if light:
+        return _select(_LIGHT, "c.article_id = %s", [article_id], authors=False)
+    return _select(_FULL, "c.article_id = %s", [article_id])
 
 
 # Above this many comments a part is filled by reading the whole thread.

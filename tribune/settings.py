@@ -96,6 +96,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "tribune.sqlite3")),
+            # Opening SQLite and running the PRAGMAs below costs more than a
+            # cached page's one query: keep connections, one per thread.
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so
                 # concurrent writers queue on busy_timeout instead of failing
