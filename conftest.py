@@ -112,3 +112,13 @@ def article(section):
 def no_rate_limit(settings):
     settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
     settings.TRIBUNE_COMMENTS_PER_HOUR = 100000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_validators():
+    """Each test starts with no article versions remembered by this process."""
+    from newsroom.pagecache import forget
+
+    forget()
+    yield
+    forget()

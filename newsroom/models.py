@@ -160,6 +160,9 @@ class Article(models.Model):
         ):
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+        from newsroom.pagecache import forget
+
+        forget(self.slug)
 
     def get_absolute_url(self):
         return reverse("newsroom-article", args=[self.slug])

@@ -2,24 +2,51 @@
 
 Most readers of a hot article are anonymous and see the same page. The
 middleware keeps each such page as bytes, keyed by the article's
-thread_version and updated_at as read from the database on every request (one
-indexed query), so a page is stale for no one, in any process, the moment a
-change commits: every change to a thread goes through `bump_thread`, and an
-edit of the article moves updated_at. Readers with a session never get a
-cached page.
+thread_version and updated_at as read from the database. Every change to a
+thread goes through `bump_thread`. With Redis the versions are kept there and
+dropped by every change, so every process sees it at once. Without Redis a
+process reads an article's version at most once every VALIDATOR_SECONDS and
+forgets it at once when it makes a change itself, so an anonymous reader sees
+a change made through another process within that time. Readers with a
+session never get a cached page.
 """
 
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseNotModified
 
 # A bound for what the key does not track (ranks that change with votes in
 # other threads, the site's name).
 PAGE_SECONDS = 300
+# How long a process trusts the version it read for an article.
+VALIDATOR_SECONDS = 1.0
 _ARTICLE_PAGE = re.compile(r"^/articles/([^/]+)/$")
+# slug -> (read at, (pk, thread_version, updated_at) or None)
+_validators: dict[str, tuple[float, tuple | None]] = {}
+
+
+def _shared() -> bool:
+    """With Redis the cache is shared: versions live there, for every process."""
+    return bool(settings.REDIS_URL)
+
+
+def _shared_key(slug: str) -> str:
+    return f"pagecache:validator:{slug}"
+
+
+def forget(slug: str | None = None) -> None:
+    """Make this process read the article's version again (all if no slug)."""
+    if slug is None:
+        _validators.clear()
+    else:
+        _validators.pop(slug, None)
+        if _shared():
+            cache.delete(_shared_key(slug))
 
 
 def bump_thread(article_ids, **updates) -> None:
@@ -34,22 +61,60 @@ def bump_thread(article_ids, **updates) -> None:
     Article.objects.filter(pk__in=ids).update(
         thread_version=F("thread_version") + 1, **updates
     )
+    # The writer's own process shows the change at once, before and after
+    # commit; with a shared cache every process does, otherwise the others
+    # within VALIDATOR_SECONDS.
+    slugs = (
+        list(Article.objects.filter(pk__in=ids).values_list("slug", flat=True))
+        if _shared()
+        else []
+    )
+
+    def expire():
+        forget()
+        if slugs:
+            cache.delete_many([_shared_key(slug) for slug in slugs])
+
+    expire()
+    transaction.on_commit(expire)
 
 
 def article_validator(request, slug: str):
-    """(pk, thread_version, updated_at) of the article, once per request."""
+    """(pk, thread_version, updated_at) of the article (at most one query).
+
+    Read once per request, and by a process at most every VALIDATOR_SECONDS.
+    """
     cached = getattr(request, "_article_validator", None)
     if cached is not None and cached[0] == slug:
         return cached[1]
+    if _shared():
+        row = cache.get(_shared_key(slug))
+        if row is None:
+            row = _read_validator(slug)
+            cache.set(_shared_key(slug), row, PAGE_SECONDS)
+        request._article_validator = (slug, row)
+        return row
+    now = time.monotonic()
+    known = _validators.get(slug)
+    if known is not None and now - known[0] < VALIDATOR_SECONDS:
+        row = known[1]
+    else:
+        row = _read_validator(slug)
+        if len(_validators) > 10000:
+            _validators.clear()
+        _validators[slug] = (now, row)
+    request._article_validator = (slug, row)
+    return row
+
+
+def _read_validator(slug: str):
     from newsroom.models import Article
 
-    row = (
+    return (
         Article.objects.filter(slug=slug)
         .values_list("pk", "thread_version", "updated_at")
         .first()
     )
-    request._article_validator = (slug, row)
-    return row
 
 
 def anonymous(request) -> bool:

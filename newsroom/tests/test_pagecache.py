@@ -1,7 +1,8 @@
 """Whole anonymous article pages from the cache, expired by every change.
 
-A hit costs one query: the article's version, read so that no process serves
-a page older than the last committed change.
+A process reads an article's version at most once a second, so a hit usually
+costs no query, and a change made through another process shows within a
+second.
 """
 
 from django.db import connection
@@ -21,7 +22,7 @@ def test_it_serves_the_second_anonymous_request_from_the_cache(client, article):
     first, cold = get(client, url)
     second, warm = get(client, url)
     assert cold > 1
-    assert warm == 1
+    assert warm == 0
     assert second.content == first.content
     assert second["ETag"] == first["ETag"]
     assert second["Content-Type"] == first["Content-Type"]
@@ -68,7 +69,7 @@ def test_it_answers_304_from_the_cache(client, article):
     etag = client.get(url)["ETag"]
     response, queries = get(client, url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
-    assert queries == 1
+    assert queries == 0
 
 
 def test_readers_with_a_session_are_never_served_a_cached_page(client, article, alice):
@@ -93,14 +94,22 @@ def test_other_pages_and_queries_are_kept_apart(client, article, alice):
     assert queries > 0  # errors are not cached
 
 
-def test_a_change_made_by_another_process_is_seen_at_once(client, article, alice):
-    """Another worker's write moves the version in the database; no message
-    between processes is needed for this one to stop serving the old page."""
+def test_a_change_made_by_another_process_is_seen_within_a_second(
+    client, article, alice, monkeypatch
+):
+    """Without Redis, another worker's write moves the version in the
+    database; this process notices when it next reads the version, at most
+    VALIDATOR_SECONDS later."""
     from django.utils import timezone
 
     from discussion.models import Comment
+    from newsroom import pagecache
     from newsroom.models import Article
 
+    clock = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock[0])
+    # Without Redis; with it, versions are shared (tests/scaleout proves it).
+    monkeypatch.setattr(pagecache, "_shared", lambda: False)
     url = article.get_absolute_url()
     client.get(url)
     # As another process would: rows written, version bumped, nothing else.
@@ -114,4 +123,7 @@ def test_a_change_made_by_another_process_is_seen_at_once(client, article, alice
         created_at=timezone.now(),
     )
     Article.objects.filter(pk=article.pk).update(thread_version=99, comment_count=1)
+    clock[0] += 0.5
+    assert "From elsewhere" not in client.get(url).content.decode()
+    clock[0] += pagecache.VALIDATOR_SECONDS
     assert "From elsewhere" in client.get(url).content.decode()

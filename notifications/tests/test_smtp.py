@@ -1,52 +1,23 @@
 """The worker delivers to a real SMTP server on loopback (aiosmtpd)."""
 
 import email
-import socket
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
 from notifications import actions
 from notifications.models import OutboxMessage
 from notifications.tests.conftest import say
+from notifications.tests.smtp import free_port, loopback_smtp
 
 pytestmark = pytest.mark.urls("notifications.tests.urls")
 
 
-class Keep:
-    """An aiosmtpd handler that stores every message it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(settings):
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "Tribune <noreply@tribune.test>"
-    yield handler
-    controller.stop()
+    with loopback_smtp(settings) as handler:
+        yield handler
 
 
 def test_it_delivers_to_an_smtp_server(smtp_server, article, alice, bob):

@@ -3,11 +3,12 @@ and a real SMTP server on loopback."""
 
 import email
 import re
-import socket
 from email import policy
 
 import pytest
 from playwright.sync_api import expect
+
+from notifications.tests.smtp import loopback_smtp
 
 pytestmark = [
     pytest.mark.browser,
@@ -15,42 +16,12 @@ pytestmark = [
 ]
 
 
-class Keep:
-    """An aiosmtpd handler that stores every message it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(settings, live_server):
     """Mail goes to aiosmtpd on loopback; links in it point at the live server."""
-    from aiosmtpd.controller import Controller
-
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "Tribune <noreply@tribune.test>"
-    settings.SITE_URL = live_server.url
-    yield handler
-    controller.stop()
+    with loopback_smtp(settings) as handler:
+        settings.SITE_URL = live_server.url
+        yield handler
 
 
 def own(page, number: str):
