@@ -159,16 +159,17 @@ def _select(columns: str, where: str, params: list, *, authors: bool = True):
         cursor.execute(sql, params)
         values = cursor.fetchall()
     rows = [Row(v) for v in values]
-    if connection.vendor == "sqlite":
-        # SQLite hands back naive UTC datetimes and JSON as text.
-        for row in rows:
+    sqlite = connection.vendor == "sqlite"
+    for row in rows:
+        if sqlite:
+            # SQLite hands back naive UTC datetimes.
             row.created_at = _utc(row.created_at)
             if row.edited_at is not None:
                 row.edited_at = _utc(row.edited_at)
-            if isinstance(row.emoticons, str):
-                row.emoticons = (
-                    [] if row.emoticons == "[]" else json.loads(row.emoticons)
-                )
+        # JSON comes back as text on every database: Django turns off the
+        # driver's own decoding of jsonb to do it itself, which raw SQL skips.
+        if isinstance(row.emoticons, str):
+            row.emoticons = [] if row.emoticons == "[]" else json.loads(row.emoticons)
     return rows
 
 

@@ -223,3 +223,13 @@ def test_a_permalink_finds_the_part_with_the_comment(
     assert response["Location"] == f"{article.get_absolute_url()}?page=2#c15.1"
     first = client.get(f"/articles/{article.slug}/comments/3/")
     assert first["Location"] == f"{article.get_absolute_url()}#c3"
+
+
+def test_it_shows_an_imported_emoticon_once(client, article, alice):
+    comment = actions.post_comment(article=article, author=alice, body="In a word")
+    Comment.objects.filter(pk=comment.pk).update(emoticons=["laughing"])
+    page = client.get(article.get_absolute_url()).content.decode()
+    # Read back through raw SQL on every database (jsonb arrives as text).
+    assert page.count('role="img"') == 1
+    assert 'aria-label="laughing"' in page
+    assert "😆" in page
