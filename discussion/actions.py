@@ -255,6 +255,11 @@ def post_comment(
 
     try:
         with transaction.atomic():
+            # Again under a lock on the reader's row: two posts of one reader
+            # arriving at two processes at once must not both pass the limit
+            # checked above (which stays, to refuse before the costly work).
+            User.objects.select_for_update().filter(pk=author.pk).exists()
+            _check_rate(author, now)
             comment = _insert_numbered(
                 article=article,
                 parent=parent,

@@ -284,3 +284,31 @@ def test_it_404s_for_a_draft_article(client, article, alice):
     article.save()
     client.force_login(alice)
     assert post(client, article, "Hi").status_code == 404
+
+
+def test_it_checks_the_rate_again_inside_the_transaction(
+    article, alice, settings, monkeypatch
+):
+    """A post that passed the early check while another post of the same
+    reader was being written (another process) is refused, not doubled."""
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 20
+    real_find_quotes = actions.find_quotes
+
+    def meanwhile(body, article_, parent):
+        # The other process's post lands between the two checks.
+        Comment.objects.create(
+            article=article_,
+            author=alice,
+            number="1",
+            path="000001",
+            body="Other process",
+            body_html="<p>Other process</p>",
+            created_at=timezone.now(),
+        )
+        Article.objects.filter(pk=article_.pk).update(comment_counter=1)
+        return real_find_quotes(body, article_, parent)
+
+    monkeypatch.setattr(actions, "find_quotes", meanwhile)
+    with pytest.raises(CommentRefused, match="posting too fast"):
+        actions.post_comment(article=article, author=alice, body="This one")
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Other process"]
