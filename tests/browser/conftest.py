@@ -95,9 +95,11 @@ def _watch(page, problems: list[str]) -> None:
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     def on_request_failed(request):
-        # Leaving an article page cancels its live-updates request (an
-        # EventSource) if one is in flight: the browser's doing, not a fault.
-        if "/live/" in request.url and request.failure == "net::ERR_ABORTED":
+        # Leaving a page cancels what the browser fetches on its own in the
+        # background (the live-updates EventSource, the favicon) if it is
+        # still in flight: the browser's doing, not a fault of the page.
+        background = "/live/" in request.url or request.url.endswith("favicon.svg")
+        if background and request.failure == "net::ERR_ABORTED":
             return
         problems.append(
             f"request failed: {request.method} {request.url} ({request.failure})"
