@@ -77,9 +77,7 @@ class User(AbstractUser):
         return rank_for(self.reputation)
 
     @property
-    def is_editor(self) -> bool:
-        return self.is_superuser or self.groups.filter(name="Editors").exists()
-
-    @property
     def is_moderator(self) -> bool:
-        return self.has_perm("discussion.moderate_comment")
+        from discussion.models import MODERATE_PERMISSION
+
+        return self.has_perm(MODERATE_PERMISSION)

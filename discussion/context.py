@@ -134,7 +134,7 @@ def discussion_context(request, article, *, form=None):
         rendered, meta, html = shared_thread(article, sort, page)
     else:
         write_refusal = policy.account_refusal(user)
-        moderator = user.has_perm("discussion.moderate_comment")
+        moderator = user.is_moderator
         own_pending = Comment.objects.filter(
             article=article, author=user, status=Comment.Status.PENDING
         ).exists()

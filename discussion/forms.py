@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 
-from discussion.thread import Sort
 from lib.honeypot import HoneypotMixin
 
 
@@ -52,7 +51,3 @@ class VoteForm(forms.Form):
     value = forms.TypedChoiceField(
         choices=[("1", "+1"), ("-1", "−1"), ("0", "withdraw")], coerce=int
     )
-
-
-class SortForm(forms.Form):
-    sort = forms.ChoiceField(choices=Sort.CHOICES, required=False)

@@ -6,6 +6,9 @@ from django.utils.safestring import mark_safe
 
 from newsroom.models import Article
 
+# The permission that makes a moderator (Moderators group, superusers).
+MODERATE_PERMISSION = "discussion.moderate_comment"
+
 # Each level of a comment's path is its position among its siblings, padded so
 # that ordering by path gives thread order (1, 1.1, 1.1.1, 1.2, 2 …).
 PATH_DIGITS = 6

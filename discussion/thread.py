@@ -221,33 +221,6 @@ def _utc(value) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def thread_queryset(article_id: int):
-    return (
-        Comment.objects.filter(article_id=article_id)
-        .select_related("author")
-        .order_by("path")
-        .only(
-            "id",
-            "article_id",
-            "parent_id",
-            "number",
-            "path",
-            "depth",
-            "body_html",
-            "emoticons",
-            "status",
-            "created_at",
-            "edited_at",
-            "score",
-            "author__id",
-            "author__username",
-            "author__reputation",
-            "author__is_claimed",
-            "author__is_active",
-        )
-    )
-
-
 def _shown_as(comment: Comment, viewer_id: int | None, moderator: bool) -> str | None:
     status = comment.status
     if status == Comment.Status.PUBLISHED:

@@ -15,13 +15,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from discussion.models import Comment
+from discussion.models import MODERATE_PERMISSION, Comment
 from lib import ratelimit
 from moderation import policy
 from moderation.models import AuditEntry, Report, SiteMode
 from newsroom.pagecache import bump_thread
 
-MODERATE = "discussion.moderate_comment"
+MODERATE = MODERATE_PERMISSION
 REPORTS_PER_HOUR = ratelimit.Limit("reports", 20, 3600)
 
 

@@ -18,9 +18,7 @@ def _queue_counts():
 def moderation(request):
     """Queue counts for moderators' navigation (two queries, only when shown)."""
     user = getattr(request, "user", None)
-    is_moderator = bool(
-        user and user.is_authenticated and user.has_perm("discussion.moderate_comment")
-    )
+    is_moderator = bool(user and user.is_authenticated and user.is_moderator)
     return {
         "is_moderator": is_moderator,
         "queue_counts": SimpleLazyObject(_queue_counts) if is_moderator else {},

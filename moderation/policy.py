@@ -37,7 +37,7 @@ def trust_level(user: User, approved: int | None = None) -> int:
     with TRIBUNE_TRUSTED_REPUTATION on top, or membership of the trusted group.
     Runs up to three queries (permissions, groups, comment count).
     """
-    if user.has_perm("discussion.moderate_comment"):
+    if user.is_moderator:
         return 3
     if approved is None:
         approved = approved_count(user)
@@ -107,21 +107,14 @@ def hold_reasons(user: User, body: str, suspect_words: list[str]) -> list[str]:
         reasons.append("every comment is reviewed for now")
     if user.premoderated:
         reasons.append("this reader's comments are reviewed")
-    needs_count = settings.TRIBUNE_PREMODERATE_NEW_READERS or (
-        settings.TRIBUNE_LINKS_MIN_TRUST and has_links(body)
-    )
-    approved = approved_count(user) if needs_count else 0
     first_n = settings.TRIBUNE_PREMODERATE_NEW_READERS
-    if (
-        first_n
-        and approved < first_n
-        and not user.has_perm("discussion.moderate_comment")
-    ):
+    min_trust = settings.TRIBUNE_LINKS_MIN_TRUST
+    links = bool(min_trust) and has_links(body)
+    # Count the reader's approved comments only when a rule needs it.
+    approved = approved_count(user) if first_n or links else 0
+    if first_n and approved < first_n and not user.is_moderator:
         reasons.append(f"new reader (fewer than {first_n} approved comments)")
-    if (
-        has_links(body)
-        and trust_level(user, approved) < settings.TRIBUNE_LINKS_MIN_TRUST
-    ):
+    if links and trust_level(user, approved) < min_trust:
         reasons.append("links from a reader who is not yet trusted")
     if suspect_words and settings.TRIBUNE_SUSPECT_WORDS == "hold":
         reasons.append("suspect words: " + ", ".join(suspect_words))

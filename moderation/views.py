@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from discussion.models import Comment
+from discussion.models import MODERATE_PERMISSION, Comment
 from lib.http import safe_next
 from moderation import actions
 from moderation.actions import ModerationRefused
@@ -17,7 +17,7 @@ from moderation.forms import ReaderActionForm, RemoveForm, ReportForm, SiteModeF
 from moderation.models import AuditEntry, Report, SiteMode
 from newsroom.models import Article
 
-MODERATE = "discussion.moderate_comment"
+MODERATE = MODERATE_PERMISSION
 moderator_required = permission_required(MODERATE, raise_exception=True)
 
 QUEUES = {

@@ -8,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from discussion.models import MODERATE_PERMISSION
 from moderation import words
 from moderation.models import WordEntry
 from moderation.views import QUEUES
 
-PERMISSION = "discussion.moderate_comment"
+PERMISSION = MODERATE_PERMISSION
 PER_PAGE = 100
 #: Lines one add form takes; a longer list goes through `tribune words add`.
 MAX_LINES = 1000
