@@ -7,14 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsroom.admin import ArticleForm
-from newsroom.models import Article, Author, Byline, Section, Source
+from newsroom.models import Article, Author, Byline, Source
 
 ADD = reverse("admin:newsroom_article_add")
-
-
-@pytest.fixture
-def section(db):
-    return Section.objects.create(name="Politics", slug="politics")
 
 
 @pytest.fixture

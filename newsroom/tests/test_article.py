@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from newsroom.models import Article, Author, Byline, Section, Source, Tag
+from newsroom.models import Article, Author, Byline, Source, Tag
 
 BODY = """The Americans once again made it clear.
 
@@ -19,11 +19,6 @@ Noble Americans are fighting with **bearded terrorists**.
 
 - a list item
 """
-
-
-@pytest.fixture
-def section(db):
-    return Section.objects.create(name="Politics", slug="politics")
 
 
 def _article(section, slug="syria", *, hours_ago=1, **extra):

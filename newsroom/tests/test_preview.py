@@ -7,12 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from newsroom.models import Article, Section
-
-
-@pytest.fixture
-def section(db):
-    return Section.objects.create(name="Politics", slug="politics")
+from newsroom.models import Article
 
 
 @pytest.fixture

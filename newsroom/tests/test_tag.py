@@ -6,12 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from newsroom.models import Article, Section, Tag
-
-
-@pytest.fixture
-def section(db):
-    return Section.objects.create(name="Politics", slug="politics")
+from newsroom.models import Article, Tag
 
 
 @pytest.fixture

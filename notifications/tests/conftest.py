@@ -5,12 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from discussion.models import Comment, path_segment
-from newsroom.models import Article, Section
-
-
-@pytest.fixture
-def section(db):
-    return Section.objects.create(name="Politics", slug="politics")
+from newsroom.models import Article
 
 
 @pytest.fixture
