@@ -273,22 +273,14 @@ class Bench:
         servers.stop(process)
 
     def start_tribune(self, env, name="tribune") -> tuple[subprocess.Popen, int]:
+        """Start Tribune as `tribune serve --workers 2` runs it (same granian
+        settings), without the exec, so the bench can stop it."""
+        from tribune.management.commands.serve import granian_argv
+
         port = servers.free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            "--workers",
-            "2",
-            "--no-ws",
-            "tribune.wsgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
+        command = granian_argv(
+            port=port, workers=2, python=sys.executable, working_dir=ROOT
+        )
         process = self.start(name, command, env, f"http://127.0.0.1:{port}/")
         return process, port
 
@@ -753,8 +745,8 @@ class Bench:
                 "read_connections": READ_CONNECTIONS,
                 "writers": WRITERS,
                 "wrk_threads": 2,
-                "tribune": "granian --interface wsgi --workers 2, SQLite (WAL), "
-                "DEBUG=0, local-memory cache",
+                "tribune": "granian as `tribune serve --workers 2` runs it (4 threads "
+                "per worker), SQLite (WAL), DEBUG=0, local-memory cache",
                 "environment": RATE_LIMITS_OFF,
                 "rate_limits": "off for the whole run (environment variables above)",
             },

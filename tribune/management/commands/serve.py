@@ -38,7 +38,7 @@ def granian_argv(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int | None = None,
-    threads: int = 8,
+    threads: int = 4,
     backlog: int = 2048,
     kill_timeout: int = 30,
     access_log: bool = False,
@@ -136,8 +136,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=_positive,
-            default=8,
-            help="Threads per worker (default 8).",
+            default=4,
+            help="Threads per worker (default 4).",
         )
         parser.add_argument(
             "--backlog",
