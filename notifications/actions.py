@@ -104,9 +104,7 @@ def comment_published(
         already = Notification.objects.filter(comment=comment)
         candidates = candidates.exclude(pk__in=already.values("recipient_id"))
     recipients = list(
-        candidates.select_related("notification_preference")
-        .distinct()
-        .order_by("pk")
+        candidates.select_related("notification_preference").distinct().order_by("pk")
     )
     if not recipients:
         return 0

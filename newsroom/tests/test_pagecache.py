@@ -94,7 +94,7 @@ def test_other_pages_and_queries_are_kept_apart(client, article, alice):
     assert queries > 0  # errors are not cached
 
 
-def test_a_change_made_by_another_process_is_seen_within_a_second(
+def test_a_change_made_by_another_process_is_seen_within_the_validator_time(
     client, article, alice, monkeypatch
 ):
     """Without Redis, another worker's write moves the version in the
@@ -123,7 +123,7 @@ def test_a_change_made_by_another_process_is_seen_within_a_second(
         created_at=timezone.now(),
     )
     Article.objects.filter(pk=article.pk).update(thread_version=99, comment_count=1)
-    clock[0] += 0.5
+    clock[0] += pagecache.VALIDATOR_SECONDS / 2
     assert "From elsewhere" not in client.get(url).content.decode()
     clock[0] += pagecache.VALIDATOR_SECONDS
     assert "From elsewhere" in client.get(url).content.decode()
