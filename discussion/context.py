@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -94,22 +95,34 @@ def shared_thread(article, sort: str, page: int):
     return entry
 
 
-def _viewer(request, article, write_refusal) -> Viewer:
-    """The signed-in reader's state on this article (two queries)."""
+def _own_comments(user, article) -> tuple[set[int], bool]:
+    """(ids of the reader's comments still open to editing, whether any of
+    theirs awaits review) on this article, in one query."""
+    since = timezone.now() - timedelta(seconds=settings.TRIBUNE_EDIT_WINDOW_SECONDS)
+    rows = (
+        Comment.objects.filter(article=article, author=user)
+        .filter(
+            Q(status=Comment.Status.PENDING)
+            | Q(status=Comment.Status.PUBLISHED, created_at__gte=since)
+        )
+        .order_by()
+    )
+    editable, pending = set(), False
+    for pk, status in rows.values_list("id", "status"):
+        if status == Comment.Status.PENDING:
+            pending = True
+        else:
+            editable.add(pk)
+    return editable, pending
+
+
+def _viewer(request, article, write_refusal, editable) -> Viewer:
+    """The signed-in reader's state on this article (one query)."""
     user = request.user
     my_votes = dict(
         Vote.objects.filter(user=user, comment__article=article).values_list(
             "comment_id", "value"
         )
-    )
-    since = timezone.now() - timedelta(seconds=settings.TRIBUNE_EDIT_WINDOW_SECONDS)
-    editable = set(
-        Comment.objects.filter(
-            article=article,
-            author=user,
-            status=Comment.Status.PUBLISHED,
-            created_at__gte=since,
-        ).values_list("id", flat=True)
     )
     closed = policy.comments_closed_message(article)
     return Viewer(
@@ -135,9 +148,7 @@ def discussion_context(request, article, *, form=None):
     else:
         write_refusal = policy.account_refusal(user)
         moderator = user.is_moderator
-        own_pending = Comment.objects.filter(
-            article=article, author=user, status=Comment.Status.PENDING
-        ).exists()
+        editable, own_pending = _own_comments(user, article)
         if moderator or own_pending:
             rendered, meta = _render(
                 article, sort=sort, page=page, viewer_id=user.pk, moderator=moderator
@@ -145,7 +156,7 @@ def discussion_context(request, article, *, form=None):
         else:
             rendered, meta, _ = shared_thread(article, sort, page)
         html = join_with_actions(
-            rendered, _viewer(request, article, write_refusal), article.slug
+            rendered, _viewer(request, article, write_refusal, editable), article.slug
         )
     if form is None and user.is_authenticated:
         form = _new_form(request, article)

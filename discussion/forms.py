@@ -1,18 +1,19 @@
 from django import forms
 from django.conf import settings
 
+from lib import widgets
 from lib.honeypot import HoneypotMixin
 
 
 class CommentForm(HoneypotMixin, forms.Form):
     body = forms.CharField(
         label="Your comment",
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=widgets.Textarea(attrs={"rows": 6}),
         help_text="Markdown: *emphasis*, **strong**, > quote, - lists, [links](https://…).",
         error_messages={"required": "Write something before posting."},
     )
-    parent = forms.CharField(required=False, widget=forms.HiddenInput)
-    client_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    parent = forms.CharField(required=False, widget=widgets.HiddenInput)
+    client_token = forms.CharField(required=False, widget=widgets.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

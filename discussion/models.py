@@ -80,6 +80,11 @@ class Comment(models.Model):
             models.Index(fields=["text_hash", "created_at"], name="discussion_by_text"),
             # Moderation queues: pending / removed / published, newest first.
             models.Index(fields=["status", "-created_at"], name="discussion_by_status"),
+            # A signed-in reader's article page: their own comments there
+            # (pending ones, and those still open to editing).
+            models.Index(
+                fields=["author", "article", "status"], name="discussion_own_on_article"
+            ),
         ]
         constraints = [
             # Thread pages read one article's comments ordered by path; this

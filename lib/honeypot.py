@@ -14,6 +14,8 @@ import logging
 from django import forms
 from django.utils.html import format_html
 
+from lib import widgets
+
 security_log = logging.getLogger("tribune.security")
 
 FIELD_NAME = "website"
@@ -21,7 +23,7 @@ LABEL = "Leave this field empty"
 REFUSED = "Your submission could not be accepted."
 
 
-class HoneypotInput(forms.TextInput):
+class HoneypotInput(widgets.TextInput):
     # Rendered with the hidden fields: no wrapper, label or help text from
     # form_fields.html, which would make it part of the visible form.
     is_hidden = True

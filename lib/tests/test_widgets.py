@@ -1,0 +1,53 @@
+"""The Python-drawn widgets write exactly what Django's templates write."""
+
+import pytest
+from django import forms
+
+from lib import widgets
+
+HOSTILE = [
+    None,
+    "",
+    "plain",
+    'say "hi" & <script>alert(1)</script>',
+    "line one\nline two",
+    "' onmouseover='alert(1)",
+    "Ракета & «ёлка»",
+    0,
+    12345,
+]
+ATTRS = [
+    None,
+    {"rows": 6, "maxlength": 5000},
+    {"required": True, "disabled": False, "class": 'a" b'},
+    {"data-x": "<&>", "aria-describedby": "id_body_helptext"},
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize(
+    ("ours", "django"),
+    [
+        (widgets.TextInput, forms.TextInput),
+        (widgets.HiddenInput, forms.HiddenInput),
+        (widgets.Textarea, forms.Textarea),
+    ],
+)
+def test_it_renders_like_the_template(ours, django, value, attrs):
+    extra = {"id": "id_field"}
+    assert str(ours(attrs).render("field", value, extra)) == str(
+        django(attrs).render("field", value, extra)
+    )
+
+
+def test_the_comment_form_renders_like_before():
+    from discussion.forms import CommentForm
+
+    form = CommentForm(
+        data={"body": '<b>bold</b> & "quoted"', "parent": "7", "client_token": "x"}
+    )
+    html = form.as_div()
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;" in html
+    assert '<input type="hidden" name="parent" value="7" id="id_parent">' in html
+    assert "<b>" not in html
