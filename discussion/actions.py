@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from discussion import quotes as quote_matching
 from discussion.models import Comment, CommentRevision, Quote, Vote, path_segment
+from lib.db import write_transaction
 from lib.markdown import (
     QuoteLink,
     article_paragraphs,
@@ -260,7 +261,7 @@ def post_comment(
     body_html = render_body(body, found, parent)
 
     try:
-        with transaction.atomic():
+        with write_transaction():
             # Again under a lock on the reader's row: two posts of one reader
             # arriving at two processes at once must not both pass the limit
             # checked above (which stays, to refuse before the costly work).
@@ -444,7 +445,7 @@ def cast_vote(*, comment: Comment, user: User, value: int) -> Comment:
         raise CommentRefused("You cannot vote on your own comment.")
     if comment.status != Comment.Status.PUBLISHED:
         raise CommentRefused("That comment can no longer be voted on.")
-    with transaction.atomic():
+    with write_transaction():
         vote = (
             Vote.objects.select_for_update().filter(comment=comment, user=user).first()
         )
