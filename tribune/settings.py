@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so cached pages carry the policy too.
+    "tribune.csp.ContentSecurityPolicyMiddleware",
     # Before sessions and auth: a hit for an anonymous reader skips them.
     "newsroom.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -224,6 +226,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (tribune/csp.py); report-only to try a change first.
+TRIBUNE_CSP_REPORT_ONLY = env_bool("TRIBUNE_CSP_REPORT_ONLY", False)
 # Behind a proxy, the reader's address comes from this header (set by nginx).
 TRIBUNE_CLIENT_IP_HEADER = env_str("TRIBUNE_CLIENT_IP_HEADER", "")
 
