@@ -79,6 +79,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignUpForm(request.POST)
         wait = ratelimit.retry_after(limit, address)
         if wait:
+            security_log.warning("sign-up throttled address=%s", address)
             form.add_error(
                 None,
                 "Too many accounts were created from your address. "
@@ -135,17 +136,12 @@ def signin(request: HttpRequest) -> HttpResponse:
             # The address counter stays: one address trying many accounts
             # must not clear its record with one account it controls.
             ratelimit.reset(account_limit, account_key)
-            security_log.info(
-                "sign-in succeeded username=%r address=%s", user.username, address
-            )
+            # login() and a failed authenticate() are logged by accounts.security.
             login(request, user, backend=_BACKEND)
             return redirect(safe_next(request, _front()))
         else:
             ratelimit.hit(account_limit, account_key)
             ratelimit.hit(address_limit, address)
-            security_log.warning(
-                "sign-in failed username=%r address=%s", username, address
-            )
     else:
         form = SignInForm(request)
     return render(
@@ -159,13 +155,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 def signout(request: HttpRequest) -> HttpResponse:
     """Sign out on POST; GET asks for confirmation, since links can be forged."""
     if request.method == "POST":
-        if request.user.is_authenticated:
-            security_log.info(
-                "sign-out username=%r address=%s",
-                request.user.username,
-                client_ip(request),
-            )
-        logout(request)
+        logout(request)  # logged by accounts.security
         return redirect(safe_next(request, _front()))
     return render(request, "accounts/signout.html", {"next": safe_next(request, "")})
 
