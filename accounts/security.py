@@ -85,6 +85,17 @@ def _remember_flags(sender, instance, **kwargs):
 @receiver(post_save, sender=User, dispatch_uid="security.user_saved")
 def _user_saved(sender, instance, created, **kwargs):
     if created:
+        granted = [
+            flag for flag in ("is_staff", "is_superuser") if instance.__dict__.get(flag)
+        ]
+        if granted:
+            security_log.warning(
+                "account created username=%r with %s %s",
+                instance.username,
+                " ".join(f"{flag}=True" for flag in granted),
+                _actor(),
+            )
+        _remember_flags(sender, instance)
         return
     # set_password() keeps the raw password in _password until save() has
     # told the validators; that is how a change is seen without a query.

@@ -161,6 +161,29 @@ def test_it_logs_flag_changes(bob, flag, security_log):
     ]
 
 
+def test_it_logs_a_staff_or_superuser_account_created(django_user_model, security_log):
+    django_user_model.objects.create_user("reader")
+    django_user_model.objects.create_superuser("root", "root@example.org", "x" * 20)
+
+    assert security_log() == [
+        "account created username='root' with is_staff=True is_superuser=True by=system"
+    ]
+
+
+def test_a_change_made_before_the_first_save_is_not_a_change(db, security_log):
+    from accounts.models import User
+
+    reader = User(username="later", email="later@example.org")
+    reader.is_staff = True
+    reader.save()
+    reader.bio = "Edits."
+    reader.save()
+
+    assert security_log() == [
+        "account created username='later' with is_staff=True by=system"
+    ]
+
+
 def test_it_names_who_changed_a_role_during_a_request(bob, maude, security_log):
     request = RequestFactory().post("/admin/", REMOTE_ADDR="203.0.113.8")
     request.user = maude
