@@ -31,6 +31,8 @@ _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 PROPERTY_SETTINGS = settings(
     max_examples=300,
     deadline=None,
+    # A failure prints its example; no .hypothesis/ folder in the checkout.
+    database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
