@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Readers and accounts"
 
     def ready(self):
+        from accounts import security
         from accounts.roles import ensure_roles
+
+        security.connect_moderation()
 
         # After every app's post_migrate (permissions exist by then only for
         # apps migrated earlier), so connect without a sender and let it run

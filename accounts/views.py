@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import IntegrityError, transaction
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
@@ -69,6 +70,17 @@ def _front() -> str:
     return reverse("newsroom-front")
 
 
+def _refuse_unchecked(form, message: str) -> None:
+    """Give a bound form only `message` as its error, without cleaning it.
+
+    Cleaning a sign-in form checks the password; a throttled attempt must not,
+    or whether "do not match" appears beside the refusal would tell the
+    attacker that a guess was right.
+    """
+    form.cleaned_data, form._errors = {}, ErrorDict()
+    form.add_error(None, message)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -79,6 +91,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignUpForm(request.POST)
         wait = ratelimit.retry_after(limit, address)
         if wait:
+            security_log.warning("sign-up throttled address=%s", address)
             form.add_error(
                 None,
                 "Too many accounts were created from your address. "
@@ -125,8 +138,8 @@ def signin(request: HttpRequest) -> HttpResponse:
             security_log.warning(
                 "sign-in throttled username=%r address=%s", username, address
             )
-            form.add_error(
-                None,
+            _refuse_unchecked(
+                form,
                 "Too many failed sign-in attempts. "
                 f"Try again {ratelimit.describe_wait(wait)}.",
             )
@@ -135,17 +148,12 @@ def signin(request: HttpRequest) -> HttpResponse:
             # The address counter stays: one address trying many accounts
             # must not clear its record with one account it controls.
             ratelimit.reset(account_limit, account_key)
-            security_log.info(
-                "sign-in succeeded username=%r address=%s", user.username, address
-            )
+            # login() and a failed authenticate() are logged by accounts.security.
             login(request, user, backend=_BACKEND)
             return redirect(safe_next(request, _front()))
         else:
             ratelimit.hit(account_limit, account_key)
             ratelimit.hit(address_limit, address)
-            security_log.warning(
-                "sign-in failed username=%r address=%s", username, address
-            )
     else:
         form = SignInForm(request)
     return render(
@@ -159,13 +167,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 def signout(request: HttpRequest) -> HttpResponse:
     """Sign out on POST; GET asks for confirmation, since links can be forged."""
     if request.method == "POST":
-        if request.user.is_authenticated:
-            security_log.info(
-                "sign-out username=%r address=%s",
-                request.user.username,
-                client_ip(request),
-            )
-        logout(request)
+        logout(request)  # logged by accounts.security
         return redirect(safe_next(request, _front()))
     return render(request, "accounts/signout.html", {"next": safe_next(request, "")})
 
@@ -356,6 +358,39 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Wrong current passwords count with failed sign-ins, as on the delete
+    page: a borrowed session must not become a way to guess the password."""
+
     http_method_names = _FORM_METHODS
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("accounts-password-change-done")
+
+    def post(self, request, *args, **kwargs):
+        account_limit, _ = _signin_limits()
+        wait = ratelimit.retry_after(account_limit, _account_key(request.user.username))
+        if not wait:
+            return super().post(request, *args, **kwargs)
+        security_log.warning(
+            "password change throttled username=%r address=%s",
+            request.user.username,
+            client_ip(request),
+        )
+        # Refused before the current password is checked.
+        form = self.get_form()
+        _refuse_unchecked(
+            form,
+            "Too many wrong passwords. Your password was not changed. "
+            f"Try again {ratelimit.describe_wait(wait)}.",
+        )
+        return self.form_invalid(form)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            account_limit, _ = _signin_limits()
+            ratelimit.hit(account_limit, _account_key(self.request.user.username))
+            security_log.warning(
+                "password change refused: wrong password username=%r address=%s",
+                self.request.user.username,
+                client_ip(self.request),
+            )
+        return super().form_invalid(form)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tribune import csp
 from tribune.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="tribune-healthz"),
+    path("csp-report", csp.report, name="tribune-csp-report"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("moderation.urls")),
