@@ -2,6 +2,7 @@
 
 import json
 import re
+import threading
 import zoneinfo
 from datetime import timedelta
 from io import StringIO
@@ -13,7 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -379,3 +380,72 @@ def test_the_export_command_writes_to_standard_output(site):
 def test_the_restore_command_names_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("restore", str(tmp_path / "nope.json"))
+
+
+class _WritesMeanwhile(StringIO):
+    """An export's stream that lets another connection write and commit once,
+    just before the export reads the articles and their comments."""
+
+    def __init__(self, write):
+        super().__init__()
+        self.meanwhile = write
+        self.failures: list[BaseException] = []
+
+    def write(self, text):
+        if self.meanwhile is not None and text.startswith('"articles"'):
+            write, self.meanwhile = self.meanwhile, None
+            thread = threading.Thread(target=self._run, args=[write])
+            thread.start()
+            thread.join()
+        return super().write(text)
+
+    def _run(self, write):
+        try:
+            write()
+        except BaseException as e:  # reported by the test
+            self.failures.append(e)
+        finally:
+            connections.close_all()
+
+
+def test_an_export_under_writes_is_one_consistent_moment(site):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("needs a database file (SQLITE_TEST_PATH) or PostgreSQL")
+
+    def comment_and_vote():
+        article = Article.objects.get(pk=site.pk)
+        moderation.set_site_mode(
+            actor=User.objects.get(username="maude"),
+            read_only=False,
+            premoderate_all=False,
+        )
+        eddie = User.objects.get(username="eddie")
+        new = post_comment(article=article, author=eddie, body="Written meanwhile.")
+        post_comment(article=article, author=eddie, body="A reply.", parent=new)
+        cast_vote(
+            comment=Comment.objects.get(article=article, number="1"),
+            user=User.objects.get(username="alice"),
+            value=1,
+        )
+
+    stream = _WritesMeanwhile(comment_and_vote)
+    audit_entries = AuditEntry.objects.count()
+    export_site(stream)
+    assert stream.failures == []
+    assert Comment.objects.filter(body="Written meanwhile.").exists()
+    document = json.loads(stream.getvalue())
+    assert len(document["audit_entries"]) == audit_entries
+
+    flush()
+    restore_site(StringIO(json.dumps(document)))
+    article = Article.objects.get(slug=site.slug)
+    comments = Comment.objects.filter(article=article)
+    assert comments.count() == 17
+    assert not comments.filter(body="Written meanwhile.").exists()
+    assert article.comment_counter == 15
+    assert article.comment_count == comments.filter(status="published").count()
+    one = comments.get(number="1")
+    assert one.score == sum(vote.value for vote in one.votes.all())
+    # The site numbers on from where the snapshot stood.
+    eddie = User.objects.get(username="eddie")
+    assert post_comment(article=article, author=eddie, body="Next.").number == "16"
