@@ -107,6 +107,31 @@ def _plain(obj: Model, names: Iterable[str]) -> dict[str, Any]:
     return {name: _json_value(getattr(obj, name)) for name in names}
 
 
+def _values(row: dict, names: Iterable[str]) -> dict[str, Any]:
+    return {name: _json_value(row[name]) for name in names}
+
+
+def _chunks(rows: Iterable[Any]) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _grouped(rows: Iterable[Any], value=lambda row: row[1]) -> dict[int, list]:
+    """{parent id: [value(row), …]}: the parent id is a row's first item, or
+    its "comment_id"."""
+    grouped: dict[int, list] = {}
+    for row in rows:
+        parent = row["comment_id"] if isinstance(row, dict) else row[0]
+        grouped.setdefault(parent, []).append(value(row))
+    return grouped
+
+
 def _ref(comment_refs: dict[int, list], comment_id: int | None) -> list | None:
     return None if comment_id is None else comment_refs[comment_id]
 
@@ -378,24 +403,33 @@ def _export_groups(using: str) -> Iterator[dict]:
 
 
 def _export_users(using: str, include_password_hashes: bool) -> Iterator[dict]:
-    users = (
-        User.objects.using(using)
-        .order_by("id")
-        .prefetch_related(
-            Prefetch("groups", queryset=Group.objects.using(using).order_by("name")),
-            Prefetch(
-                "user_permissions",
-                queryset=Permission.objects.using(using).select_related("content_type"),
-            ),
+    fields = [*USER_FIELDS, "password"] if include_password_hashes else USER_FIELDS
+    rows = User.objects.using(using).order_by("id").values(*fields)
+    Groups, Permissions = User.groups.through, User.user_permissions.through
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
+        ids = [row["id"] for row in chunk]
+        groups = _grouped(
+            Groups.objects.using(using)
+            .filter(user_id__in=ids)
+            .order_by("group__name")
+            .values_list("user_id", "group__name")
         )
-    )
-    for user in users.iterator(chunk_size=CHUNK):
-        record = _plain(user, USER_FIELDS)
-        record["groups"] = [group.name for group in user.groups.all()]
-        record["permissions"] = _permission_names(user.user_permissions.all())
-        if include_password_hashes:
-            record["password"] = user.password
-        yield record
+        permissions = _grouped(
+            Permissions.objects.using(using)
+            .filter(user_id__in=ids)
+            .order_by("permission__content_type__app_label", "permission__codename")
+            .values_list(
+                "user_id", "permission__content_type__app_label", "permission__codename"
+            ),
+            lambda row: f"{row[1]}.{row[2]}",
+        )
+        for row in chunk:
+            record = _values(row, USER_FIELDS)
+            record["groups"] = groups.get(row["id"], [])
+            record["permissions"] = permissions.get(row["id"], [])
+            if include_password_hashes:
+                record["password"] = row["password"]
+            yield record
 
 
 def _export_simple(model, fields: list[str], using: str) -> Iterator[dict]:
@@ -452,39 +486,47 @@ def _export_error_reports(using, names, slugs) -> Iterator[dict]:
 
 
 def _export_comments(using, names, slugs, comment_refs) -> Iterator[dict]:
-    comments = (
+    # Rows as values and children fetched per chunk: a prefetch would build
+    # three querysets per comment, most of the export's time on long threads.
+    rows = (
         Comment.objects.using(using)
         .order_by("article_id", "path")
-        .prefetch_related(
-            Prefetch(
-                "revisions",
-                queryset=CommentRevision.objects.using(using).order_by(
-                    "created_at", "id"
-                ),
-            ),
-            Prefetch(
-                "quotes",
-                queryset=Quote.objects.using(using).order_by("position", "id"),
-            ),
-            Prefetch("votes", queryset=Vote.objects.using(using).order_by("id")),
-        )
+        .values(*COMMENT_FIELDS, "article_id", "author_id", "parent_id")
     )
-    for comment in comments.iterator(chunk_size=CHUNK):
-        record = _plain(comment, COMMENT_FIELDS)
-        record["article"] = slugs[comment.article_id]
-        record["parent"] = _ref(comment_refs, comment.parent_id)
-        if record["parent"] is not None:
-            record["parent"] = record["parent"][1]
-        record["author"] = names.get(comment.author_id)
-        record["revisions"] = [
-            _plain(r, REVISION_FIELDS) for r in comment.revisions.all()
-        ]
-        record["quotes"] = [_plain(q, QUOTE_FIELDS) for q in comment.quotes.all()]
-        record["votes"] = [
-            {"user": names[v.user_id], **_plain(v, VOTE_FIELDS)}
-            for v in comment.votes.all()
-        ]
-        yield record
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
+        ids = [row["id"] for row in chunk]
+        revisions = _grouped(
+            CommentRevision.objects.using(using)
+            .filter(comment_id__in=ids)
+            .order_by("created_at", "id")
+            .values("comment_id", *REVISION_FIELDS),
+            lambda row: _values(row, REVISION_FIELDS),
+        )
+        quotes = _grouped(
+            Quote.objects.using(using)
+            .filter(comment_id__in=ids)
+            .order_by("position", "id")
+            .values("comment_id", *QUOTE_FIELDS),
+            lambda row: _values(row, QUOTE_FIELDS),
+        )
+        votes = _grouped(
+            Vote.objects.using(using)
+            .filter(comment_id__in=ids)
+            .order_by("id")
+            .values("comment_id", "user_id", *VOTE_FIELDS),
+            lambda row: {"user": names[row["user_id"]], **_values(row, VOTE_FIELDS)},
+        )
+        for row in chunk:
+            pk = row["id"]
+            parent = _ref(comment_refs, row["parent_id"])
+            record = _values(row, COMMENT_FIELDS)
+            record["article"] = slugs[row["article_id"]]
+            record["parent"] = parent[1] if parent else None
+            record["author"] = names.get(row["author_id"])
+            record["revisions"] = revisions.get(pk, [])
+            record["quotes"] = quotes.get(pk, [])
+            record["votes"] = votes.get(pk, [])
+            yield record
 
 
 def _export_reports(using, names, comment_refs) -> Iterator[dict]:
