@@ -792,7 +792,8 @@ def restore_site(stream: IO[str], using: str = DEFAULT_DB_ALIAS) -> dict[str, in
     or version, or a broken record raises RestoreError naming the record, and
     nothing is written. Ids are kept (sequences moved past them). No action
     runs: no notification, reputation change or audit entry comes from the
-    restore itself. Reads the whole document into memory first. Returns the
+    restore itself. After commit the default cache is emptied (see
+    _forget_caches). Reads the whole document into memory first. Returns the
     number of records restored per list.
     """
     try:
