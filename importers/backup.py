@@ -258,27 +258,23 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     # Connect (and run any health check) before the transaction begins, so
     # that SET TRANSACTION is its first statement.
     connection.cursor().close()
-    mode = getattr(connection, "transaction_mode", None)
     if connection.vendor == "sqlite":
-        connection.transaction_mode = "DEFERRED"
-    try:
-        atomic = transaction.atomic(using=using)
-        atomic.__enter__()
-    finally:
-        if connection.vendor == "sqlite":
+        mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+        try:
+            with transaction.atomic(using=using):
+                # BEGIN DEFERRED has run; the site's own mode for the rest.
+                connection.transaction_mode = mode
+                yield
+        finally:
             connection.transaction_mode = mode
-    try:
+        return
+    with transaction.atomic(using=using):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                 )
         yield
-    except BaseException as e:
-        if not atomic.__exit__(type(e), e, e.__traceback__):
-            raise
-    else:
-        atomic.__exit__(None, None, None)
 
 
 class _Writer:
