@@ -143,6 +143,31 @@ def test_it_limits_comments_per_hour(article, alice, settings):
     assert 29 * 60 <= refused.value.retry_after <= 30 * 60
 
 
+@pytest.mark.parametrize("rows", [2, 3, 50])
+def test_the_hourly_limit_holds_whatever_the_rows_read_at_once(
+    article, alice, settings, monkeypatch, rows
+):
+    """A large allowance is not read whole (RATE_ROWS at most); the limit is
+    the same on either side of that bound."""
+    monkeypatch.setattr(actions, "RATE_ROWS", rows)
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
+    settings.TRIBUNE_COMMENTS_PER_HOUR = 4
+    start = timezone.now() - timedelta(minutes=40)
+    for minute in range(4):
+        actions.post_comment(
+            article=article,
+            author=alice,
+            body=f"c{minute}",
+            now=start + timedelta(minutes=minute * 5),
+        )
+    with pytest.raises(CommentRefused, match="4 comments in the last hour") as refused:
+        actions.post_comment(article=article, author=alice, body="late")
+    # The oldest of the four, 40 minutes old, leaves the hour in 20 minutes.
+    assert 19 * 60 <= refused.value.retry_after <= 20 * 60
+    settings.TRIBUNE_COMMENTS_PER_HOUR = 5
+    assert actions.post_comment(article=article, author=alice, body="fifth")
+
+
 def test_it_links_a_quote_of_the_article_to_its_paragraph(article, alice):
     body = (
         "> The Americans once again made it clear that the United States and Russia "
