@@ -3,9 +3,29 @@
 Absolute URLs come from SITE_URL, the one public address of the site (the
 same that e-mails link to), never from the request's Host header: a canonical
 link must not depend on which name a page was fetched under.
+
+Structured data (schema.org JSON-LD) is built here from data the pages
+already hold: the article from the cached article block, its comments from
+the rows the thread rendering reads, so neither costs a query of its own.
 """
 
+import re
+from html import unescape
+from urllib.parse import quote
+
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import json_script
+from django.utils.safestring import SafeString, mark_safe
+
+# og:locale wants language_TERRITORY; the site's languages and their usual one.
+_LOCALES = {"en": "en_US", "ru": "ru_RU"}
+_SENTINEL = "987654321"
+
+
+def iso(moment) -> str:
+    """ISO 8601 to the second, as dates in structured data are usually given."""
+    return moment.replace(microsecond=0).isoformat()
 
 
 def absolute(path: str) -> str:
@@ -13,3 +33,154 @@ def absolute(path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return settings.SITE_URL + path
+
+
+def og_locale(language: str) -> str:
+    return _LOCALES.get(language, language.replace("-", "_"))
+
+
+_JSON_OPEN = '<script type="application/json">'
+_CLOSE = "</script>"
+
+
+def escaped_json(data) -> str:
+    """`data` as JSON escaped by Django's json_script for a <script> element.
+
+    <, > and & become \\u003C, \\u003E and \\u0026, so no text inside (a
+    comment saying "</script>" included) can end the element early. Pieces
+    escaped this way can be joined into one document: the escaping is per
+    character.
+    """
+    html = json_script(data)
+    if not (html.startswith(_JSON_OPEN) and html.endswith(_CLOSE)):
+        raise RuntimeError("json_script returned an unexpected element")
+    return html[len(_JSON_OPEN) : -len(_CLOSE)]
+
+
+def ld_json(data: dict, **escaped: str) -> SafeString:
+    """A <script type="application/ld+json"> element holding `data`.
+
+    `escaped` adds members whose values are already escaped JSON (from
+    `escaped_json`, e.g. the comments cached with the thread), so a large
+    part is serialized once rather than on every page.
+    """
+    text = escaped_json(data)
+    if escaped:
+        # Keys are this module's callers' identifiers, never input.
+        members = "".join(f', "{key}": {value}' for key, value in escaped.items())
+        text = text[:-1] + members + "}"
+    return mark_safe('<script type="application/ld+json">' + text + _CLOSE)
+
+
+def description(article, limit: int = 300) -> str:
+    """The article's lead, or the start of its text: for link previews."""
+    text = " ".join((article.lead or plain_text(article.body_html)).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _person(name: str, url: str = "") -> dict:
+    person = {"@type": "Person", "name": name}
+    if url:
+        person["url"] = url
+    return person
+
+
+def article_data(article, bylines, site_name: str) -> dict:
+    """schema.org NewsArticle for an article, without its comments.
+
+    `bylines` are the article's Byline rows with their authors (prefetched).
+    """
+    url = absolute(article.get_absolute_url())
+    modified = article.updated_at
+    if article.published_at and modified and modified < article.published_at:
+        # Written before its scheduled time: readers first saw it then.
+        modified = article.published_at
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "@id": url,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "headline": article.title,
+        "inLanguage": article.language,
+        "articleSection": article.section.name,
+        "author": [
+            _person(byline.author.name, absolute(byline.author.get_absolute_url()))
+            for byline in bylines
+        ],
+        "publisher": {
+            "@type": "Organization",
+            "name": site_name,
+            "url": absolute("/"),
+        },
+        "isAccessibleForFree": True,
+    }
+    if article.lead:
+        data["description"] = article.lead
+    if article.published_at:
+        data["datePublished"] = iso(article.published_at)
+    if modified:
+        data["dateModified"] = iso(modified)
+    return data
+
+
+# A tag of sanitized HTML, quoted attribute values and all.
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# Where one block of text ends and the next begins.
+_BREAK = re.compile(r"</(?:p|li|blockquote)>|<br\s*/?>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def plain_text(html: str) -> str:
+    """The text of sanitized comment HTML, paragraphs on their own lines.
+
+    A regular expression rather than an HTML parser: the input is the
+    sanitizer's well-formed output, and a thread part has hundreds of these.
+    """
+    text = _TAG.sub("", _BREAK.sub("\n", html))
+    return _BLANK_LINES.sub("\n\n", unescape(text)).strip()
+
+
+def comments_data(nodes, article_slug: str) -> list[dict]:
+    """schema.org Comment items for the published comments among thread nodes.
+
+    Nodes are discussion.thread nodes whose rows carry their text and authors'
+    names (the part of the thread a page shows). A reply names its parent by
+    @id, the parent's permalink, whether or not the parent is shown in full
+    (a removed one keeps its place and number). No queries: URLs are filled
+    into patterns reversed once.
+    """
+    permalink = absolute(
+        reverse("discussion-comment", args=[article_slug, _SENTINEL])
+    ).replace(_SENTINEL, "{}")
+    profile = absolute(reverse("accounts-profile", args=["__user__"]))
+    items = []
+    for node in nodes:
+        if node.shown_as != "full":
+            continue
+        row = node.comment
+        url = permalink.format(row.number)
+        if row.author_id is not None and row.username:
+            author = _person(
+                row.username,
+                profile.replace("__user__", quote(row.username, safe="!$&'()*+,;=~:@")),
+            )
+        else:
+            author = _person("deleted account")
+        item = {
+            "@type": "Comment",
+            "@id": url,
+            "url": url,
+            "author": author,
+            "dateCreated": iso(row.created_at),
+            "text": plain_text(row.body_html),
+        }
+        if row.edited_at is not None:
+            item["dateModified"] = iso(row.edited_at)
+        parent_number, _, _ = row.number.rpartition(".")
+        if parent_number:
+            item["parentItem"] = {"@id": permalink.format(parent_number)}
+        items.append(item)
+    return items

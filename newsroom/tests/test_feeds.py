@@ -287,3 +287,23 @@ def test_the_comment_feed_runs_the_same_queries_for_3_and_30_comments(
     forget()
     large = _queries(client, reverse("newsroom-comments-feed-rss", args=[article.slug]))
     assert small == large == 3  # the validator, the article, the comments
+
+
+def test_pages_point_to_their_feeds(client, newsroom, article):
+    front = client.get("/").content.decode()
+    assert 'type="application/rss+xml"' in front
+    assert f'href="{reverse("newsroom-feed-atom")}"' in front
+    section = client.get("/sections/world/").content.decode()
+    assert 'href="/sections/world/feed/rss/"' in section
+    assert 'href="/sections/world/feed/atom/"' in section
+    author = client.get("/authors/ann/").content.decode()
+    assert 'href="/authors/ann/feed/rss/"' in author
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="/articles/{article.slug}/comments/feed/rss/"' in page
+    assert f'href="/articles/{article.slug}/comments/feed/atom/"' in page
+    for url in (
+        "/sections/world/feed/atom/",
+        "/authors/ann/feed/rss/",
+        f"/articles/{article.slug}/comments/feed/rss/",
+    ):
+        assert client.get(url).status_code == 200
