@@ -162,21 +162,13 @@ def comments_data(nodes, article_slug: str) -> list[dict]:
             continue
         row = node.comment
         url = permalink.format(row.number)
+        item = {"@type": "Comment", "@id": url, "url": url}
+        # A deleted account names no one: such a comment has no author.
         if row.author_id is not None and row.username:
-            author = _person(
-                row.username,
-                profile.replace("__user__", quote(row.username, safe="!$&'()*+,;=~:@")),
-            )
-        else:
-            author = _person("deleted account")
-        item = {
-            "@type": "Comment",
-            "@id": url,
-            "url": url,
-            "author": author,
-            "dateCreated": iso(row.created_at),
-            "text": plain_text(row.body_html),
-        }
+            name = quote(row.username, safe="!$&'()*+,;=~:@")
+            item["author"] = _person(row.username, profile.replace("__user__", name))
+        item["dateCreated"] = iso(row.created_at)
+        item["text"] = plain_text(row.body_html)
         if row.edited_at is not None:
             item["dateModified"] = iso(row.edited_at)
         parent_number, _, _ = row.number.rpartition(".")

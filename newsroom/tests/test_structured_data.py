@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.sites.models import Site
 
+from accounts.privacy import delete_account
 from discussion import actions
 from discussion.models import Comment
 from discussion.tests.conftest import make_comments
@@ -159,6 +160,17 @@ def test_it_lists_published_comments_with_replies_pointing_to_parents(
     text = json.dumps(data)
     assert "Abusive" not in text
     assert "Held back" not in text
+
+
+def test_a_comment_of_a_deleted_account_has_no_author(client, article, alice):
+    actions.post_comment(article=article, author=alice, body="Mine")
+    delete_account(alice)
+    article.refresh_from_db()
+    (item,) = _structured(client.get(article.get_absolute_url()).content.decode())[
+        "comment"
+    ]
+    assert "author" not in item
+    assert item["text"] == "Mine"
 
 
 def test_a_hostile_comment_cannot_leave_the_script_element(client, article, alice):
