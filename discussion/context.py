@@ -22,7 +22,7 @@ from discussion.thread import Sort, build_thread, fill_text, thread_rows
 from lib.gcpause import gc_paused
 from lib.markdown import article_paragraphs, quote_markdown
 from moderation import policy
-from newsroom.seo import comments_data, escaped_json
+from newsroom.seo import comments_json
 
 # Bounds what the thread version does not track: ranks, which change with
 # votes in other threads.
@@ -66,7 +66,7 @@ def _render(article, *, sort, page, viewer_id=None, moderator=False):
         rendered = render_thread(thread)
         # schema.org Comments for the page's JSON-LD, from the same rows,
         # serialized once with the thread.
-        structured = escaped_json(comments_data(thread.nodes, article.slug))
+        structured = comments_json(thread.nodes, article.slug)
     meta = {
         "count": thread.count,
         "total": thread.total,

@@ -9,13 +9,14 @@ already hold: the article from the cached article block, its comments from
 the rows the thread rendering reads, so neither costs a query of its own.
 """
 
+import json
 import re
 from html import unescape
+from json.encoder import encode_basestring as _string
 from urllib.parse import quote
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 
 # og:locale wants language_TERRITORY; the site's languages and their usual one.
@@ -25,7 +26,7 @@ _SENTINEL = "987654321"
 
 def iso(moment) -> str:
     """ISO 8601 to the second, as dates in structured data are usually given."""
-    return moment.replace(microsecond=0).isoformat()
+    return moment.isoformat(timespec="seconds")
 
 
 def absolute(path: str) -> str:
@@ -39,22 +40,26 @@ def og_locale(language: str) -> str:
     return _LOCALES.get(language, language.replace("-", "_"))
 
 
-_JSON_OPEN = '<script type="application/json">'
 _CLOSE = "</script>"
 
 
 def escaped_json(data) -> str:
-    """`data` as JSON escaped by Django's json_script for a <script> element.
+    """`data` (plain JSON types) as JSON escaped for a <script> element.
 
-    <, > and & become \\u003C, \\u003E and \\u0026, so no text inside (a
-    comment saying "</script>" included) can end the element early. Pieces
-    escaped this way can be joined into one document: the escaping is per
-    character.
+    Django's json_script escaping (a test holds the two equal): <, > and &
+    become \\u003C, \\u003E and \\u0026, so no text inside (a comment saying
+    "</script>" included) can end the element early. Unlike json_script it
+    keeps non-ASCII text as it is (Russian comments would grow sixfold) and
+    escapes with three str.replace calls rather than str.translate: a
+    thousand comments' JSON in about a millisecond rather than a hundred.
+    Pieces escaped this way can be joined into one document: the escaping is
+    per character.
     """
-    html = json_script(data)
-    if not (html.startswith(_JSON_OPEN) and html.endswith(_CLOSE)):
-        raise RuntimeError("json_script returned an unexpected element")
-    return html[len(_JSON_OPEN) : -len(_CLOSE)]
+    return _escape(json.dumps(data, ensure_ascii=False))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
 
 
 def ld_json(data: dict, **escaped: str) -> SafeString:
@@ -126,53 +131,84 @@ def article_data(article, bylines, site_name: str) -> dict:
     return data
 
 
-# A tag of sanitized HTML, quoted attribute values and all.
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 # Where one block of text ends and the next begins.
 _BREAK = re.compile(r"</(?:p|li|blockquote)>|<br\s*/?>")
+# A tag of sanitized HTML: nh3 writes < and > inside attribute values as
+# entities, so the first > ends the tag.
+_TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def plain_text(html: str) -> str:
     """The text of sanitized comment HTML, paragraphs on their own lines.
 
-    A regular expression rather than an HTML parser: the input is the
+    Regular expressions rather than an HTML parser: the input is the
     sanitizer's well-formed output, and a thread part has hundreds of these.
     """
     text = _TAG.sub("", _BREAK.sub("\n", html))
-    return _BLANK_LINES.sub("\n\n", unescape(text)).strip()
+    if "&" in text:
+        text = unescape(text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
-def comments_data(nodes, article_slug: str) -> list[dict]:
-    """schema.org Comment items for the published comments among thread nodes.
+def comments_json(nodes, article_slug: str) -> str:
+    """schema.org Comment items for the published comments among thread nodes,
+    as a JSON array escaped like `escaped_json`'s output.
 
     Nodes are discussion.thread nodes whose rows carry their text and authors'
-    names (the part of the thread a page shows). A reply names its parent by
-    @id, the parent's permalink, whether or not the parent is shown in full
-    (a removed one keeps its place and number). No queries: URLs are filled
-    into patterns reversed once.
+    names (the part of the thread a page shows). Each item has its permalink
+    as @id and url, its author (a Person with name and profile url; none for
+    a deleted account, which names no one), dateCreated, dateModified if
+    edited, its text as plain text, and for a reply a parentItem naming the
+    parent's @id, whether or not the parent is shown in full (a removed one
+    keeps its place and number).
+
+    Runs with every cold rendering of a thread part, so it writes the JSON
+    text directly, each string through the json module's C encoder, rather
+    than building dicts for json.dumps: half the cost at a thousand comments.
+    No queries: URLs are filled into patterns reversed once.
     """
     permalink = absolute(
         reverse("discussion-comment", args=[article_slug, _SENTINEL])
     ).replace(_SENTINEL, "{}")
     profile = absolute(reverse("accounts-profile", args=["__user__"]))
+    authors: dict[str, str] = {}
     items = []
     for node in nodes:
         if node.shown_as != "full":
             continue
         row = node.comment
-        url = permalink.format(row.number)
-        item = {"@type": "Comment", "@id": url, "url": url}
-        # A deleted account names no one: such a comment has no author.
-        if row.author_id is not None and row.username:
-            name = quote(row.username, safe="!$&'()*+,;=~:@")
-            item["author"] = _person(row.username, profile.replace("__user__", name))
-        item["dateCreated"] = iso(row.created_at)
-        item["text"] = plain_text(row.body_html)
+        url = _string(permalink.format(row.number))
+        parts = ['{"@type": "Comment", "@id": ', url, ', "url": ', url]
+        username = row.username
+        if row.author_id is not None and username:
+            author = authors.get(username)
+            if author is None:
+                where = profile.replace(
+                    "__user__", quote(username, safe="!$&'()*+,;=~:@")
+                )
+                author = authors[username] = (
+                    ', "author": {"@type": "Person", "name": '
+                    f'{_string(username)}, "url": {_string(where)}}}'
+                )
+            parts.append(author)
+        parts += [
+            ', "dateCreated": "',
+            iso(row.created_at),
+            '", "text": ',
+            _string(plain_text(row.body_html)),
+        ]
         if row.edited_at is not None:
-            item["dateModified"] = iso(row.edited_at)
+            parts += [', "dateModified": "', iso(row.edited_at), '"']
         parent_number, _, _ = row.number.rpartition(".")
         if parent_number:
-            item["parentItem"] = {"@id": permalink.format(parent_number)}
-        items.append(item)
-    return items
+            parts += [
+                ', "parentItem": {"@id": ',
+                _string(permalink.format(parent_number)),
+                "}",
+            ]
+        parts.append("}")
+        items.append("".join(parts))
+    return _escape("[" + ", ".join(items) + "]")

@@ -279,3 +279,30 @@ def test_without_a_lead_the_description_is_the_start_of_the_text(client, article
     assert description.startswith("The Americans once again made it clear")
     assert len(description) <= 301
     assert "<" not in description
+
+
+def test_the_escaping_is_django_json_scripts():
+    from django.utils.html import json_script
+
+    from newsroom.seo import escaped_json
+
+    data = {"text": '</script><!-- & "q" \\ <b>', "n": [1, True, None]}
+    element = json_script(data)
+    assert escaped_json(data) == element.removeprefix(
+        '<script type="application/json">'
+    ).removesuffix("</script>")
+    # Text beyond ASCII is kept as written, and is still inert.
+    assert escaped_json({"t": "Привет </script>"}) == (
+        '{"t": "Привет \\u003C/script\\u003E"}'
+    )
+
+
+def test_plain_text_of_sanitized_comment_html():
+    from lib.markdown import render_comment
+    from newsroom.seo import plain_text
+
+    html = render_comment(
+        '> quoted\n\nSee [the "a>b" link](https://x.org/?a=1&b=2 "t>i<t")'
+        " & more\n\n- one\n- two"
+    )
+    assert plain_text(html) == 'quoted\n\nSee the "a>b" link & more\n\none\n\ntwo'
