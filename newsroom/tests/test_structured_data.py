@@ -72,6 +72,8 @@ def test_an_article_page_describes_the_article(client, bylined):
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == bylined.title
     assert data["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
+    assert data["url"] == url
+    assert data["@id"] != url  # the article is not the page
     assert data["author"] == [
         {"@type": "Person", "name": "Ann Writer", "url": f"{SITE_URL}/authors/ann/"},
         {"@type": "Person", "name": "Bo Other", "url": f"{SITE_URL}/authors/bo/"},
