@@ -23,6 +23,7 @@ from discussion.thread import Sort, build_thread, fill_text, thread_rows
 from lib.gcpause import gc_paused
 from lib.markdown import article_paragraphs, quote_markdown
 from moderation import policy
+from newsroom.seo import comments_json
 
 # Bounds what the thread version does not track: ranks, which change with
 # votes in other threads.
@@ -64,6 +65,9 @@ def _render(article, *, sort, page, viewer_id=None, moderator=False):
         )
         fill_text(article.pk, [node.comment for node in thread.nodes])
         rendered = render_thread(thread)
+        # schema.org Comments for the page's JSON-LD, from the same rows,
+        # serialized once with the thread.
+        structured = comments_json(thread.nodes, article.slug)
     meta = {
         "count": thread.count,
         "total": thread.total,
@@ -76,6 +80,7 @@ def _render(article, *, sort, page, viewer_id=None, moderator=False):
             (row.pk for row in rows if row.status == Comment.Status.PUBLISHED),
             default=0,
         ),
+        "structured": structured,
     }
     return rendered, meta
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Window, prefetch_related_objects
@@ -12,13 +13,14 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition
 
 from discussion.context import discussion_context
 from moderation.models import SiteMode
-from newsroom import actions
+from newsroom import actions, seo
 from newsroom.models import Article, Author, Byline, Section, Tag
 from newsroom.pagecache import anonymous, article_validator
 
@@ -76,7 +78,40 @@ def front(request):
             for section in Section.objects.all()
             if section.pk in by_section
         ]
-    return render(request, "newsroom/front.html", {"page": page, "sections": sections})
+    return render(
+        request,
+        "newsroom/front.html",
+        {
+            "page": page,
+            "sections": sections,
+            **_listing_head(request, page, get_current_site(request).name),
+        },
+    )
+
+
+def _listing_head(request, page, title, description="", feeds=None) -> dict:
+    """Context for a listing's head: canonical URL, OpenGraph, feed links.
+
+    Each part of a paginated list is its own canonical page.
+    """
+    canonical = request.path
+    if page.number > 1:
+        canonical += f"?page={page.number}"
+    rss, atom = feeds or (None, None)
+    return {
+        "canonical": canonical,
+        "og_title": title,
+        "description": " ".join(description.split())[:300],
+        "feed_rss": rss,
+        "feed_atom": atom,
+    }
+
+
+def _feeds(kind: str, slug: str) -> tuple[str, str]:
+    return (
+        reverse(f"newsroom-{kind}-feed-rss", args=[slug]),
+        reverse(f"newsroom-{kind}-feed-atom", args=[slug]),
+    )
 
 
 def section(request, slug):
@@ -90,6 +125,13 @@ def section(request, slug):
             "heading": section.name,
             "intro": section.description,
             "kind": "Section",
+            **_listing_head(
+                request,
+                page,
+                section.name,
+                section.description,
+                _feeds("section", section.slug),
+            ),
         },
     )
 
@@ -100,7 +142,12 @@ def tag(request, slug):
     return render(
         request,
         "newsroom/listing.html",
-        {"page": page, "heading": tag.name, "kind": "Tag"},
+        {
+            "page": page,
+            "heading": tag.name,
+            "kind": "Tag",
+            **_listing_head(request, page, tag.name, "", _feeds("tag", tag.slug)),
+        },
     )
 
 
@@ -110,7 +157,15 @@ def author(request, slug):
     return render(
         request,
         "newsroom/listing.html",
-        {"page": page, "heading": author.name, "intro": author.bio, "kind": "Author"},
+        {
+            "page": page,
+            "heading": author.name,
+            "intro": author.bio,
+            "kind": "Author",
+            **_listing_head(
+                request, page, author.name, author.bio, _feeds("author", author.slug)
+            ),
+        },
     )
 
 
@@ -163,16 +218,18 @@ def preview(request, slug):
     return render_article(request, article, preview=True)
 
 
-def _article_block(request, article, preview: bool) -> str:
+def _article_block(request, article, preview: bool) -> tuple[str, str, dict]:
     """The article itself (everything above the discussion), cached.
 
-    The same for every reader; it changes with the article and, through its
-    comment count, with the thread. Saves three queries and a template on
-    every page a signed-in reader opens.
+    Returns the block's HTML, the page head's HTML (canonical link, OpenGraph
+    and Twitter tags, feed links) and the article's schema.org data. The same
+    for every reader; they change with the article and, through its comment
+    count, with the thread. Saves three queries and two templates on every
+    page a signed-in reader opens.
     """
     key = ":".join(
         [
-            "article-block",
+            "article-block-head",
             str(article.pk),
             str(article.thread_version),
             str(article.updated_at.timestamp()),
@@ -180,27 +237,43 @@ def _article_block(request, article, preview: bool) -> str:
             timezone.get_current_timezone_name(),
         ]
     )
-    block = None if preview else cache.get(key)
-    if block is None:
+    entry = None if preview else cache.get(key)
+    if entry is None:
         prefetch_related_objects([article], _bylines(), "tags", "sources")
+        context = {
+            "article": article,
+            "preview": preview,
+            "description": seo.description(article),
+        }
         block = render_to_string(
-            "newsroom/article_block.html",
-            {"article": article, "preview": preview},
-            request=request,
+            "newsroom/article_block.html", context, request=request
         )
+        head = render_to_string("newsroom/article_head.html", context, request=request)
+        structured = seo.article_data(
+            article, article.byline_set.all(), get_current_site(request).name
+        )
+        entry = (block, head, structured)
         if not preview:
-            cache.set(key, block, 300)
-    return block
+            cache.set(key, entry, 300)
+    return entry
 
 
 def render_article(request, article, *, preview=False, status=200, **extra):
+    block, head, structured = _article_block(request, article, preview)
+    discussion = discussion_context(request, article, **extra)
+    thread = discussion["thread"]
+    structured = {**structured, "commentCount": thread["total"]}
     context = {
         "article": article,
         "preview": preview,
-        # Rendered from the template above: escaped, with sanitized body HTML.
-        "article_block": mark_safe(_article_block(request, article, preview)),
+        # Rendered from the templates above: escaped, with sanitized body HTML.
+        "article_block": mark_safe(block),
+        "article_head": mark_safe(head),
+        # Escaped by json_script: no text inside can close the element. The
+        # comments are those of the part of the thread shown, cached with it.
+        "structured_data": seo.ld_json(structured, comment=thread["structured"]),
     }
-    context.update(discussion_context(request, article, **extra))
+    context.update(discussion)
     return render(request, "newsroom/article.html", context, status=status)
 
 

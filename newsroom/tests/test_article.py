@@ -1,5 +1,6 @@
 """The article page as readers see it, and what it refuses to show."""
 
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -183,6 +184,7 @@ class _Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems = []
         self._in_script = False
+        self._in_data = False
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -193,6 +195,10 @@ class _Page(HTMLParser):
                 scheme.startswith(("javascript:", "data:", "vbscript:"))
             ):
                 self.problems.append(f"<{tag} {name}={value}>")
+        if tag == "script" and dict(attrs).get("type") == "application/ld+json":
+            # Structured data: inert, and must be JSON to its end.
+            self._in_data = True
+            return
         if tag in ("script", "svg", "iframe", "object", "embed"):
             # The site's own scripts load from /static/ and carry no code.
             src = dict(attrs).get("src") or ""
@@ -202,9 +208,15 @@ class _Page(HTMLParser):
 
     def handle_endtag(self, tag):
         self._in_script = False
+        self._in_data = False
 
     def handle_data(self, data):
-        if self._in_script and data.strip():
+        if self._in_data:
+            try:
+                json.loads(data)
+            except ValueError:
+                self.problems.append(f"broken structured data {data!r}")
+        elif self._in_script and data.strip():
             self.problems.append(f"inline script {data!r}")
 
 
