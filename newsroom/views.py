@@ -300,6 +300,11 @@ class SearchForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("from"), cleaned.get("to")
+        for name, day in (("from", since), ("to", until)):
+            # Far dates overflow when turned into the site's time.
+            if day and not 1900 <= day.year <= 2999:
+                self.add_error(name, "Enter a year between 1900 and 2999.")
+                since = until = None
         if since and until and since > until:
             self.add_error("to", "The end date is before the start date.")
         return cleaned
@@ -340,8 +345,15 @@ def search(request):
     if form.is_bound and form.is_valid():
         query = full_text.parse_query(form.cleaned_data["q"])
         context["query"] = query
-        if query:
-            results = full_text.Results(query, form.filters())
+        filters = form.filters() if query else None
+        if (
+            filters
+            and filters.author_given
+            and not (filters.author_ids or filters.user_ids)
+        ):
+            form.add_error("author", "No byline author or reader goes by that name.")
+        elif query:
+            results = full_text.Results(query, filters)
             paginator = Paginator(results, full_text.RESULTS_PER_PAGE)
             page = paginator.get_page(request.GET.get("page"))
             context["page"] = page

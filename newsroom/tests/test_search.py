@@ -204,7 +204,9 @@ def test_it_filters_by_author_and_reader(client, section, alice, bob):
     assert _found(client, q="tank", author="oleg") == {"by-oleg", "other#2"}
     assert _found(client, q="tank", author="Oleg Chuvakin") == {"by-oleg", "other#2"}
     assert _found(client, q="tank", author="ALICE") == {"other#1"}
-    assert _found(client, q="tank", author="nobody") == set()
+    response = _search(client, q="tank", author="nobody")
+    assert response.context["page"] is None
+    assert "No byline author or reader goes by that name." in response.content.decode()
 
 
 def test_it_filters_by_date_range(client, section, alice):
@@ -237,6 +239,9 @@ def test_it_explains_bad_filters_and_keeps_the_query(client, article):
     assert response.context["page"] is None
     response = _search(client, q="syria", **{"from": "2016-05-25", "to": "2016-05-01"})
     assert "The end date is before the start date." in response.content.decode()
+    for far in ("0001-01-01", "9999-12-31"):
+        response = _search(client, q="syria", **{"from": far, "to": far})
+        assert "Enter a year between 1900 and 2999." in response.content.decode()
 
 
 # Hidden things stay hidden
