@@ -170,6 +170,14 @@ def plain_paragraphs(text: str) -> list[str]:
     ]
 
 
+def plain_text(text: str) -> str:
+    """Return all the words of a Markdown text without markup (for search).
+
+    Lines are kept apart by newlines; links keep their text, images their alt.
+    """
+    return _text_of(_article_parser().parse(text))
+
+
 # "&" too: "&copy;" or "&lt;b&gt;" in plain text must not turn into entities.
 _ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~&"})
 

@@ -265,3 +265,51 @@ class ErrorReport(models.Model):
 
     def __str__(self):
         return f"Error report on {self.article}"
+
+
+class SearchDocument(models.Model):
+    """The plain text of one article or one comment, as the search index sees it.
+
+    Rows hold text only; whether readers may see the article or comment is
+    read from those tables at search time, so publishing, scheduling,
+    moderation and deletion never leave the index out of date. On PostgreSQL a
+    generated tsvector column with a GIN index stems the text; on SQLite an
+    FTS5 table, kept by triggers, indexes the `*_terms` columns, which hold the
+    words already stemmed in Python (newsroom.search, lib.stemming).
+    """
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="search_documents"
+    )
+    # Empty for the article's own document.
+    comment = models.OneToOneField(
+        "discussion.Comment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="search_document",
+    )
+    language = models.CharField(max_length=8)
+    title = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    # Stemmed words for SQLite's FTS5 table; PostgreSQL leaves them empty.
+    title_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # One document per article; comments have theirs through the
+            # one-to-one field (whose unique index also serves its lookups).
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(comment__isnull=True),
+                name="newsroom_search_one_per_article",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"search document of comment {self.comment_id}"
+            if self.comment_id
+            else (f"search document of article {self.article_id}")
+        )

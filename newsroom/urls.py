@@ -4,6 +4,7 @@ from newsroom import feeds, sitemaps, views
 
 urlpatterns = [
     path("", views.front, name="newsroom-front"),
+    path("search/", views.search, name="newsroom-search"),
     path("sections/<str:slug>/", views.section, name="newsroom-section"),
     path("tags/<str:slug>/", views.tag, name="newsroom-tag"),
     path("authors/<str:slug>/", views.author, name="newsroom-author"),

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Window, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,9 +18,11 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition
 
+from accounts.models import User
 from discussion.context import discussion_context
 from moderation.models import SiteMode
 from newsroom import actions, seo
+from newsroom import search as full_text
 from newsroom.models import Article, Author, Byline, Section, Tag
 from newsroom.pagecache import anonymous, article_validator
 
@@ -316,3 +318,119 @@ def report_error(request, slug):
         {"article": article, "form": form},
         status=status,
     )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search for",
+        required=False,
+        widget=forms.SearchInput(attrs={"maxlength": full_text.MAX_QUERY_LENGTH}),
+    )
+    kind = forms.ChoiceField(
+        label="In",
+        required=False,
+        choices=[
+            ("", "Articles and comments"),
+            ("articles", "Articles"),
+            ("comments", "Comments"),
+        ],
+    )
+    section = forms.ModelChoiceField(
+        label="Section",
+        required=False,
+        queryset=Section.objects.all(),
+        to_field_name="slug",
+        empty_label="All sections",
+        error_messages={
+            "invalid_choice": "There is no such section; pick one from the list."
+        },
+    )
+    author = forms.CharField(
+        label="Author or reader",
+        required=False,
+        max_length=200,
+        help_text="A byline's name or a reader's username.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a keyword in Python, so these two are added by name.
+        for name, label in (("from", "From"), ("to", "To")):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                input_formats=["%Y-%m-%d"],
+                widget=forms.DateInput(attrs={"type": "date"}),
+                error_messages={
+                    "invalid": "Enter the date as YYYY-MM-DD, e.g. 2016-05-25."
+                },
+            )
+
+    def clean_q(self):
+        # Longer queries are cut rather than refused; nothing typed is an error.
+        return self.cleaned_data["q"][: full_text.MAX_QUERY_LENGTH]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("from"), cleaned.get("to")
+        for name, day in (("from", since), ("to", until)):
+            # Far dates overflow when turned into the site's time.
+            if day and not 1900 <= day.year <= 2999:
+                self.add_error(name, "Enter a year between 1900 and 2999.")
+                since = until = None
+        if since and until and since > until:
+            self.add_error("to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> full_text.Filters:
+        """The filters the form asks for (runs 2 queries when an author is given)."""
+        data = self.cleaned_data
+        section = data.get("section")
+        filters = full_text.Filters(
+            kind=data.get("kind") or "",
+            section_id=section.pk if section else None,
+            since=data.get("from"),
+            until=data.get("to"),
+        )
+        name = (data.get("author") or "").strip()
+        if name:
+            filters.author_given = True
+            authors = Author.objects.filter(Q(slug=name) | Q(name__iexact=name))
+            for author_id, user_id in authors.values_list("id", "user_id"):
+                filters.author_ids.append(author_id)
+                if user_id:
+                    filters.user_ids.append(user_id)
+            reader = User.objects.find(name)
+            if reader is not None and reader.pk not in filters.user_ids:
+                filters.user_ids.append(reader.pk)
+        return filters
+
+
+def search(request):
+    """Search published articles and comments: /search/?q=…&section=…&author=…
+
+    Runs a fixed number of queries whatever the number of results: the
+    sections for the form, the count, the page of hits, their articles (with
+    bylines) and their comments; two more when an author is given.
+    """
+    form = SearchForm(request.GET or None)
+    context = {"form": form, "query": None, "page": None}
+    if form.is_bound and form.is_valid():
+        query = full_text.parse_query(form.cleaned_data["q"])
+        context["query"] = query
+        filters = form.filters() if query else None
+        if (
+            filters
+            and filters.author_given
+            and not (filters.author_ids or filters.user_ids)
+        ):
+            form.add_error("author", "No byline author or reader goes by that name.")
+        elif query:
+            results = full_text.Results(query, filters)
+            paginator = Paginator(results, full_text.RESULTS_PER_PAGE)
+            page = paginator.get_page(request.GET.get("page"))
+            context["page"] = page
+            params = request.GET.copy()
+            params.pop("page", None)
+            context["page_query"] = params.urlencode()
+    return render(request, "newsroom/search.html", context)

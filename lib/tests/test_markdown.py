@@ -16,6 +16,7 @@ from lib.markdown import (
     article_paragraphs,
     comment_quotes,
     escape_markdown,
+    plain_text,
     quote_markdown,
     render_article,
     render_comment,
@@ -413,3 +414,14 @@ def test_it_quotes_text_as_a_blockquote():
     assert quoted == "> First line\n>\n> Second line"
     assert comment_quotes(quoted) == ["First line\nSecond line"]
     assert render_comment(quoted).startswith("<blockquote>\n<p>First line</p>")
+
+
+def test_plain_text_keeps_every_word_and_no_markup():
+    text = (
+        "## Heading\n\nSome *emphasis* and a [link](https://example.org).\n\n"
+        "> A quote\n\n- one\n- two\n\n<b>typed tags</b> stay text"
+    )
+    assert plain_text(text) == (
+        "Heading\nSome emphasis and a link.\nA quote\none\ntwo\n"
+        "<b>typed tags</b> stay text"
+    )

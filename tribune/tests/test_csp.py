@@ -51,9 +51,10 @@ class _InlineCode(HTMLParser):
             self.found.append("<style>")
         if tag == "script":
             kind = (attrs.get("type") or "").lower()
-            # JSON data blocks (json_script) are not run; anything else must
-            # come from a file.
-            if "src" not in attrs and kind not in ("application/json",):
+            # JSON data blocks (json_script, JSON-LD) are not run; anything
+            # else must come from a file.
+            data = ("application/json", "application/ld+json")
+            if "src" not in attrs and kind not in data:
                 self.found.append("<script> without src")
 
     def handle_startendtag(self, tag, attrs):
