@@ -86,6 +86,8 @@ SKIPPED = {
     "auth.Permission": "created by migrate; referred to as app_label.codename",
     "contenttypes.ContentType": "created by migrate; referred to by natural key",
     "sessions.Session": "sign-ins do not survive a move; readers sign in again",
+    "newsroom.SearchDocument": "the search index: rebuilt from the articles and "
+    "comments by the restore",
 }
 
 
@@ -789,7 +791,8 @@ def restore_site(stream: IO[str], using: str = DEFAULT_DB_ALIAS) -> dict[str, in
     nothing is written. Ids are kept (sequences moved past them). No action
     runs: no notification, reputation change or audit entry comes from the
     restore itself. After commit the default cache is emptied (see
-    _forget_caches). Reads the whole document into memory first. Returns the
+    _forget_caches) and the search index is rebuilt from the restored
+    articles and comments. Reads the whole document into memory first. Returns the
     number of records restored per list.
     """
     try:
@@ -817,6 +820,10 @@ def restore_site(stream: IO[str], using: str = DEFAULT_DB_ALIAS) -> dict[str, in
     try:
         with transaction.atomic(using=using):
             _restore(document, counts, using)
+            # The rows went in without signals; the index is built from them.
+            from newsroom import search
+
+            search.rebuild()
     except DatabaseError as e:
         raise RestoreError(f"the database refused the document: {e}") from None
     return counts

@@ -200,8 +200,15 @@ def test_it_exports_every_table_of_the_rich_site(site):
     assert translation["translation_of"] == site.slug
 
 
+def search(client) -> str:
+    page = client.get("/search/", {"q": "Americans"}).content.decode()
+    return page[page.index('<ol class="search-results"') : page.index("</ol>")]
+
+
 def test_it_restores_what_it_exported(site, client):
     numbers, html = discussion(client, site)
+    found = search(client)
+    assert found.count('class="search-hit') >= 2
     first = export_text()
     counts = {
         model: model.objects.count()
@@ -225,6 +232,8 @@ def test_it_restores_what_it_exported(site, client):
     assert discussion(client, site) == (numbers, html)
     response = client.get(f"{site.get_absolute_url()}comments/7.1/")
     assert response.status_code in (200, 302)
+    # The search index (not exported) is rebuilt from the restored rows.
+    assert search(client) == found
 
     # The site goes on: ids continue past the restored ones, numbers too.
     moderation.set_site_mode(
