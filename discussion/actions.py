@@ -223,12 +223,15 @@ def post_comment(
     client_token: str = "",
     ip_address: str | None = None,
     now: datetime | None = None,
+    edition: Article | None = None,
 ) -> Comment:
     """Publish a comment or a reply and return it.
 
     The number is the next free position under the parent (or at the top
     level): never reused, so removing a comment never renumbers others. Posting
-    again with the same `client_token` returns the first comment.
+    again with the same `client_token` returns the first comment. `edition`
+    is the translation of `article` the reader posted from, if any: quotes of
+    the article are looked for in the text they were reading.
     """
     now = now or timezone.now()
     if client_token:
@@ -250,7 +253,7 @@ def post_comment(
     if duplicate:
         reasons.append(duplicate)
     status = Comment.Status.PENDING if reasons else Comment.Status.PUBLISHED
-    found = find_quotes(body, article, parent)
+    found = find_quotes(body, edition or article, parent)
     body_html = render_body(body, found, parent)
 
     try:

@@ -163,8 +163,16 @@ def _closing(function, *args):
 
 
 def _visible_article_id(slug: str) -> int | None:
-    article = Article.objects.filter(slug=slug).only("status", "published_at").first()
-    return article.pk if article is not None and article.is_visible else None
+    """The id of the thread the article at `slug` shows (its original's, for a
+    translation), if the article is visible."""
+    article = (
+        Article.objects.filter(slug=slug)
+        .only("status", "published_at", "translation_of")
+        .first()
+    )
+    if article is None or not article.is_visible:
+        return None
+    return article.translation_of_id or article.pk
 
 
 def new_comments(article_id: int, after: int) -> dict[int, str]:

@@ -27,7 +27,10 @@ from newsroom.models import Article
 
 
 def _get_article(slug) -> Article:
-    article = get_object_or_404(Article, slug=slug)
+    """The edition at `slug`; its thread is on `.discussion_article`."""
+    article = get_object_or_404(
+        Article.objects.select_related("translation_of"), slug=slug
+    )
     if not article.is_visible:
         raise Http404("No such article")
     return article
@@ -63,8 +66,13 @@ def _signin_url(next_url: str) -> str:
 
 @require_POST
 def post(request, slug):
-    """Post a comment or a reply; on any refusal the reader's text comes back."""
+    """Post a comment or a reply; on any refusal the reader's text comes back.
+
+    From a translation the comment goes to the original's thread, which both
+    editions show, and the reader comes back to the edition they read.
+    """
     article = _get_article(slug)
+    thread = article.discussion_article
     form = CommentForm(request.POST)
     draft_key = f"draft:{article.pk}"
     if not request.user.is_authenticated:
@@ -79,14 +87,15 @@ def post(request, slug):
     number = request.POST.get("parent", "").strip()
     parent = None
     if number and len(number) <= 255:
-        parent = Comment.objects.filter(article=article, number=number).first()
+        parent = Comment.objects.filter(article=thread, number=number).first()
     if form.is_valid():
         if number and parent is None:
             error = "The comment you replied to does not exist."
         if error is None:
             try:
                 comment = actions.post_comment(
-                    article=article,
+                    article=thread,
+                    edition=article if thread is not article else None,
                     author=request.user,
                     body=form.cleaned_data["body"],
                     parent=parent,
@@ -97,7 +106,7 @@ def post(request, slug):
                 error = refused.message
             else:
                 request.session.pop(draft_key, None)
-                return redirect(_comment_url(comment))
+                return redirect(f"{article.get_absolute_url()}#c{comment.number}")
     if error:
         form.add_error(None, error)
     if parent is not None:
@@ -115,10 +124,14 @@ def _full_article(article):
 
 @require_GET
 def comment(request, slug, number):
-    """The permalink of a comment number: its place in the thread."""
+    """The permalink of a comment number: its place in the thread.
+
+    Works from every edition of the article: they share the thread.
+    """
     article = _get_article(slug)
-    comment = _get_comment(article, number)
-    page = page_of(article.pk, comment.number, settings.TRIBUNE_THREAD_PAGE_SIZE)
+    thread = article.discussion_article
+    comment = _get_comment(thread, number)
+    page = page_of(thread.pk, comment.number, settings.TRIBUNE_THREAD_PAGE_SIZE)
     query = f"?page={page}" if page > 1 else ""
     return redirect(f"{article.get_absolute_url()}{query}#c{comment.number}")
 
@@ -128,7 +141,7 @@ def comment(request, slug, number):
 def reply(request, slug, number):
     """The reply form under a comment; ?quote=1 pre-fills it with the comment."""
     article = _get_article(slug)
-    parent = _get_comment(article, number)
+    parent = _get_comment(article.discussion_article, number)
     initial = {"parent": parent.number, "client_token": actions.new_client_token()}
     if request.GET.get("quote") and parent.status == Comment.Status.PUBLISHED:
         from lib.markdown import plain_paragraphs, quote_markdown

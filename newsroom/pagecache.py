@@ -17,8 +17,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_request
 
 # A bound for what the key does not track (ranks that change with votes in
 # other threads, the site's name).
@@ -53,19 +55,31 @@ def bump_thread(article_ids, **updates) -> None:
     """Record a change to these articles' threads (one UPDATE).
 
     Bumps thread_version, which keys the cached thread renderings, the cached
-    pages and the pages' ETags, along with any other `updates`.
+    pages and the pages' ETags, along with any other `updates`. Translations
+    of these articles show the same thread, so their thread_version is bumped
+    in the same UPDATE; the `updates` (the comment count) apply to the
+    originals only, which the translations read theirs from.
     """
     from newsroom.models import Article
 
     ids = [article_ids] if isinstance(article_ids, int) else list(article_ids)
-    Article.objects.filter(pk__in=ids).update(
-        thread_version=F("thread_version") + 1, **updates
+    editions = Q(pk__in=ids) | Q(translation_of__in=ids)
+    Article.objects.filter(editions).update(
+        thread_version=F("thread_version") + 1,
+        **{
+            name: Case(
+                When(pk__in=ids, then=value),
+                default=F(name),
+                output_field=Article._meta.get_field(name),
+            )
+            for name, value in updates.items()
+        },
     )
     # The writer's own process shows the change at once, before and after
     # commit; with a shared cache every process does, otherwise the others
     # within VALIDATOR_SECONDS.
     slugs = (
-        list(Article.objects.filter(pk__in=ids).values_list("slug", flat=True))
+        list(Article.objects.filter(editions).values_list("slug", flat=True))
         if _shared()
         else []
     )
@@ -140,6 +154,8 @@ class AnonymousPageCacheMiddleware:
                 return HttpResponseNotModified(headers={"ETag": etag})
             return HttpResponse(content, headers=headers)
         response = self.get_response(request)
+        # The page is in the reader's language, chosen from these headers.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         if self._cacheable(response):
             headers = {
                 name: value
@@ -163,7 +179,9 @@ class AnonymousPageCacheMiddleware:
 
         pk, version, updated = row
         mode = SiteMode.current().updated_at
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        # The language LocaleMiddleware will pick (cookie, then
+        # Accept-Language): readers of each language get their own copy.
+        language = get_language_from_request(request)
         query = request.META.get("QUERY_STRING", "")
         return ":".join(
             [

@@ -7,13 +7,23 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Window, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import condition
 
 from discussion.context import discussion_context
@@ -34,9 +44,10 @@ def _listing(request, queryset):
     """Return a page of visible articles with their sections and bylines."""
     articles = (
         queryset.visible()
-        .select_related("section")
+        # A translation shows its original's comment count.
+        .select_related("section", "translation_of")
         .prefetch_related(_bylines())
-        .defer("body", "body_html")
+        .defer("body", "body_html", "translation_of__body", "translation_of__body_html")
     )
     paginator = Paginator(articles, settings.ARTICLES_PER_PAGE)
     return paginator.get_page(request.GET.get("page"))
@@ -65,7 +76,7 @@ def front(request):
                 )
             )
             .filter(rank__lte=SECTION_LATEST)
-            .select_related("section")
+            .select_related("section", "translation_of")
             .prefetch_related(_bylines())
         )
         by_section = {}
@@ -89,7 +100,7 @@ def section(request, slug):
             "page": page,
             "heading": section.name,
             "intro": section.description,
-            "kind": "Section",
+            "kind": _("Section"),
         },
     )
 
@@ -100,7 +111,7 @@ def tag(request, slug):
     return render(
         request,
         "newsroom/listing.html",
-        {"page": page, "heading": tag.name, "kind": "Tag"},
+        {"page": page, "heading": tag.name, "kind": _("Tag")},
     )
 
 
@@ -110,13 +121,52 @@ def author(request, slug):
     return render(
         request,
         "newsroom/listing.html",
-        {"page": page, "heading": author.name, "intro": author.bio, "kind": "Author"},
+        {
+            "page": page,
+            "heading": author.name,
+            "intro": author.bio,
+            "kind": _("Author"),
+        },
     )
 
 
 def _article_queryset():
-    # Bylines, tags and sources are fetched with the cached article block.
-    return Article.objects.select_related("section")
+    # Bylines, tags, sources and other editions are fetched with the cached
+    # article block; whether there are other editions comes with the article.
+    return Article.objects.select_related("section", "translation_of").annotate(
+        has_translations=Exists(
+            Article.objects.visible().filter(translation_of=OuterRef("pk"))
+        )
+    )
+
+
+# How the notice on a translation names its original's language.
+TRANSLATED_FROM = {
+    "en": _("Translated from English"),
+    "ru": _("Translated from Russian"),
+}
+
+
+def _editions(article) -> list[tuple[str, str]]:
+    """(language, URL) of every visible edition of the article, original first.
+
+    One query when the article has other editions, none otherwise.
+    """
+    original = article.discussion_article
+    if original is article and not getattr(article, "has_translations", False):
+        return []
+    rows = (
+        Article.objects.visible()
+        .filter(Q(pk=original.pk) | Q(translation_of=original.pk))
+        .values_list("pk", "language", "slug")
+    )
+    editions = sorted(rows, key=lambda row: row[0] != original.pk)
+    if len(editions) < 2:
+        return []
+    return [
+        (language, settings.SITE_URL + reverse("newsroom-article", args=[slug]))
+        for _pk, language, slug in editions
+    ]
 
 
 def _article_etag(request, slug):
@@ -163,12 +213,13 @@ def preview(request, slug):
     return render_article(request, article, preview=True)
 
 
-def _article_block(request, article, preview: bool) -> str:
-    """The article itself (everything above the discussion), cached.
+def _article_block(request, article, preview: bool) -> tuple[str, list]:
+    """The article itself (everything above the discussion) and its editions.
 
     The same for every reader; it changes with the article and, through its
-    comment count, with the thread. Saves three queries and a template on
-    every page a signed-in reader opens.
+    comment count, with the thread (whose version also moves when an edition
+    is added). Saves three queries and a template on every page a signed-in
+    reader opens.
     """
     key = ":".join(
         [
@@ -180,25 +231,38 @@ def _article_block(request, article, preview: bool) -> str:
             timezone.get_current_timezone_name(),
         ]
     )
-    block = None if preview else cache.get(key)
-    if block is None:
+    entry = None if preview else cache.get(key)
+    if entry is None:
         prefetch_related_objects([article], _bylines(), "tags", "sources")
+        original = article.translation_of
         block = render_to_string(
             "newsroom/article_block.html",
-            {"article": article, "preview": preview},
+            {
+                "article": article,
+                "preview": preview,
+                "original": original if original and original.is_visible else None,
+                "translated_from": TRANSLATED_FROM.get(original.language)
+                if original
+                else None,
+            },
             request=request,
         )
+        entry = (block, _editions(article))
         if not preview:
-            cache.set(key, block, 300)
-    return block
+            cache.set(key, entry, 300)
+    return entry
 
 
 def render_article(request, article, *, preview=False, status=200, **extra):
+    block, editions = _article_block(request, article, preview)
     context = {
         "article": article,
         "preview": preview,
         # Rendered from the template above: escaped, with sanitized body HTML.
-        "article_block": mark_safe(_article_block(request, article, preview)),
+        "article_block": mark_safe(block),
+        # hreflang links to each edition, in the page's head.
+        "editions": editions,
+        "x_default": editions[0][1] if editions else "",
     }
     context.update(discussion_context(request, article, **extra))
     return render(request, "newsroom/article.html", context, status=status)
@@ -206,16 +270,16 @@ def render_article(request, article, *, preview=False, status=200, **extra):
 
 class ErrorReportForm(forms.Form):
     passage = forms.CharField(
-        label="The sentence that is wrong (optional)",
+        label=_("The sentence that is wrong (optional)"),
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     detail = forms.CharField(
-        label="What is wrong, and how do you know?",
+        label=_("What is wrong, and how do you know?"),
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Say what is wrong."},
+        error_messages={"required": _("Say what is wrong.")},
     )
 
 
@@ -234,7 +298,7 @@ def report_error(request, slug):
         except actions.ErrorReportRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, "Thank you: the editors will look at it.")
+            messages.success(request, _("Thank you: the editors will look at it."))
             return redirect(article)
     status = 400 if request.method == "POST" else 200
     return render(
