@@ -9,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -52,7 +53,7 @@ def _get_comment_for_author(request, pk) -> Comment:
     if not comment.article.is_visible:
         raise Http404("No such comment")
     if comment.author_id != request.user.pk:
-        raise PermissionDenied("You can only change your own comments.")
+        raise PermissionDenied(_("You can only change your own comments."))
     return comment
 
 
@@ -79,7 +80,7 @@ def post(request, slug):
         # An expired session must not cost the reader their text: keep it as
         # a draft that the form shows again after signing in.
         request.session[draft_key] = request.POST.get("body", "")[:50000]
-        messages.info(request, "Sign in to post your comment; your text is kept.")
+        messages.info(request, _("Sign in to post your comment; your text is kept."))
         return redirect(_signin_url(article.get_absolute_url() + "#comment-form"))
 
     error = None
@@ -90,7 +91,7 @@ def post(request, slug):
         parent = Comment.objects.filter(article=thread, number=number).first()
     if form.is_valid():
         if number and parent is None:
-            error = "The comment you replied to does not exist."
+            error = _("The comment you replied to does not exist.")
         if error is None:
             try:
                 comment = actions.post_comment(
@@ -203,7 +204,7 @@ def edit(request, pk):
         status = 400
     else:
         if not actions.can_edit(request.user, comment):
-            messages.error(request, "This comment can no longer be edited.")
+            messages.error(request, _("This comment can no longer be edited."))
             return redirect(_comment_url(comment))
         form = EditForm(initial={"body": comment.body})
         status = 200
@@ -225,7 +226,9 @@ def delete(request, pk):
         except CommentRefused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, f"Comment {comment.number} deleted.")
+            messages.success(
+                request, _("Comment %(number)s deleted.") % {"number": comment.number}
+            )
         # The comment may be gone from the page; land on the discussion.
         return redirect(f"{comment.article.get_absolute_url()}#comments")
     return render(
@@ -245,7 +248,7 @@ def vote(request, pk):
     form = VoteForm(request.POST)
     error = None
     if not form.is_valid():
-        error = "A vote is +1, −1, or withdrawn."
+        error = _("A vote is +1, −1, or withdrawn.")
     else:
         try:
             comment = actions.cast_vote(

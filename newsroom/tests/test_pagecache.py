@@ -42,7 +42,7 @@ def test_a_vote_and_an_edit_expire_the_page(client, article, alice, bob):
     url = article.get_absolute_url()
     client.get(url)
     actions.cast_vote(comment=comment, user=bob, value=1)
-    assert 'title="1 points">+1</span>' in client.get(url).content.decode()
+    assert 'title="1 point">+1</span>' in client.get(url).content.decode()
     actions.edit_comment(comment=comment, editor=alice, body="Corrected")
     assert "Corrected" in client.get(url).content.decode()
 
