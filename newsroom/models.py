@@ -78,9 +78,9 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
@@ -305,9 +305,9 @@ class ErrorReport(models.Model):
     """A reader's report of a factual error in an article, for its editors."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CORRECTED = "corrected", "Corrected"
-        DECLINED = "declined", "No change needed"
+        OPEN = "open", _("Open")
+        CORRECTED = "corrected", _("Corrected")
+        DECLINED = "declined", _("No change needed")
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="error_reports"
