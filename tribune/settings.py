@@ -75,6 +75,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tribune.context_processors.site",
@@ -179,8 +180,9 @@ LOGOUT_REDIRECT_URL = "newsroom-front"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# The switcher's choice lives in Django's language cookie (a year), which the
-# anonymous page cache keys on along with Accept-Language.
+# The switcher's choice lives in Django's language cookie for a year; the
+# anonymous page cache keys on it along with Accept-Language.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The reference publication is Russian; its timestamps are Moscow time.
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
