@@ -26,7 +26,7 @@ from accounts.forms import (
     username_q,
 )
 from accounts.models import User
-from accounts.ranks import next_rank
+from accounts.ranks import all_ranks, next_rank
 from discussion.models import Comment
 from lib import ratelimit
 from lib.http import client_ip, safe_next
@@ -217,7 +217,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "recent_comments": recent,
             "next_rank": next_rank(reader.reputation),
             "is_own": request.user.is_authenticated and request.user.pk == reader.pk,
-            "ranks": settings.TRIBUNE_RANKS,
+            "ranks": all_ranks(),
             "reputation_rules": {
                 "approved": settings.TRIBUNE_REPUTATION_APPROVED,
                 "removed": settings.TRIBUNE_REPUTATION_REMOVED,

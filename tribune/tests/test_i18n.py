@@ -232,6 +232,8 @@ def test_a_russian_reader_gets_a_russian_article_page(russian, article, alice, b
     assert "2 комментария" in html
     assert "Сообщить о фактической ошибке" in html
     assert 'title="Ссылка на комментарий 1"' in html
+    assert '<span class="rank" title="Репутация 0">Рядовой</span>' in html
+    assert '<strong aria-current="true">По ветвям</strong>' in html
     # Comment times in Russian words ("25 мая 2016 06:35").
     assert re.search(r"<time [^>]*>\d{1,2} [а-я]+ \d{4} \d\d:\d\d</time>", html)
 
