@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, fold_username
 from lib.honeypot import HoneypotMixin
 
-EMAIL_TAKEN = (
+EMAIL_TAKEN = _(
     "An account with that email address already exists. If it is yours, "
     "sign in or reset its password."
 )
@@ -31,9 +32,9 @@ class SignUpForm(HoneypotMixin, auth_forms.UserCreationForm):
     """
 
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="For resetting your password; never shown to other readers.",
+        help_text=_("For resetting your password; never shown to other readers."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -49,7 +50,7 @@ class SignUpForm(HoneypotMixin, auth_forms.UserCreationForm):
         # Replaces UserCreationForm's iexact check with the folded key.
         username = self.cleaned_data.get("username")
         if username and User.objects.filter(username_q(username)).exists():
-            raise forms.ValidationError("That username is taken.", code="unique")
+            raise forms.ValidationError(_("That username is taken."), code="unique")
         return username
 
     def clean_email(self) -> str:
@@ -64,7 +65,7 @@ class SignInForm(auth_forms.AuthenticationForm):
 
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
-        "invalid_login": "That username and password do not match an account.",
+        "invalid_login": _("That username and password do not match an account."),
     }
 
 
@@ -74,10 +75,14 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("bio", "location", "email")
-        labels = {"bio": "About me", "email": "Email address"}
+        labels = {
+            "bio": _("About me"),
+            "location": _("Location"),
+            "email": _("Email address"),
+        }
         help_texts = {
-            "bio": "Plain text, shown on your profile.",
-            "email": "For resetting your password; never shown to other readers.",
+            "bio": _("Plain text, shown on your profile."),
+            "email": _("For resetting your password; never shown to other readers."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -88,7 +93,7 @@ class ProfileForm(forms.ModelForm):
         email = self.cleaned_data["email"]
         if _email_in_use(email, exclude_pk=self.instance.pk):
             raise forms.ValidationError(
-                "Another account already uses that email address.",
+                _("Another account already uses that email address."),
                 code="email_taken",
             )
         return email
@@ -98,10 +103,10 @@ class DeleteAccountForm(forms.Form):
     """The reader's password, to confirm that they mean to delete the account."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Type your password to delete your account."},
+        error_messages={"required": _("Type your password to delete your account.")},
     )
 
     def __init__(self, user: User, *args, **kwargs):
@@ -112,7 +117,7 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(
-                "That is not your password; your account was not deleted.",
+                _("That is not your password; your account was not deleted."),
                 code="password_incorrect",
             )
         return password

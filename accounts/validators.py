@@ -2,6 +2,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
 # Letters of any script Python calls alphabetic would let in look-alike
 # impersonation from dozens of alphabets; the publication's readers write in
@@ -12,7 +13,7 @@ _USERNAME_RE = re.compile(r"^[A-Za-z0-9\u0400-\u04FF][A-Za-z0-9\u0400-\u04FF _.\
 
 @deconstructible
 class UsernameValidator:
-    message = (
+    message = _(
         "Use Latin or Cyrillic letters, digits, spaces, dots, hyphens and "
         "underscores, starting with a letter or digit."
     )
@@ -23,7 +24,10 @@ class UsernameValidator:
             raise ValidationError(self.message, code=self.code)
         if "  " in value or value != value.strip():
             raise ValidationError(
-                "A username cannot start or end with a space or contain two in a row.",
+                _(
+                    "A username cannot start or end with a space or contain two "
+                    "in a row."
+                ),
                 code=self.code,
             )
 

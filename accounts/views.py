@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -26,7 +27,7 @@ from accounts.forms import (
     username_q,
 )
 from accounts.models import User
-from accounts.ranks import next_rank
+from accounts.ranks import all_ranks, next_rank
 from discussion.models import Comment
 from lib import ratelimit
 from lib.http import client_ip, safe_next
@@ -94,8 +95,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             security_log.warning("sign-up throttled address=%s", address)
             form.add_error(
                 None,
-                "Too many accounts were created from your address. "
-                f"Try again {ratelimit.describe_wait(wait)}.",
+                _(
+                    "Too many accounts were created from your address. "
+                    "Try again %(when)s."
+                )
+                % {"when": ratelimit.describe_wait(wait)},
             )
         elif form.is_valid():
             try:
@@ -103,7 +107,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     user = form.save()
             except IntegrityError:
                 # Someone took the name (in another case) since is_valid().
-                form.add_error("username", "That username is taken.")
+                form.add_error("username", _("That username is taken."))
             else:
                 ratelimit.hit(limit, address)
                 security_log.info(
@@ -140,8 +144,8 @@ def signin(request: HttpRequest) -> HttpResponse:
             )
             _refuse_unchecked(
                 form,
-                "Too many failed sign-in attempts. "
-                f"Try again {ratelimit.describe_wait(wait)}.",
+                _("Too many failed sign-in attempts. Try again %(when)s.")
+                % {"when": ratelimit.describe_wait(wait)},
             )
         elif form.is_valid():
             user = form.get_user()
@@ -215,7 +219,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "recent_comments": recent,
             "next_rank": next_rank(reader.reputation),
             "is_own": request.user.is_authenticated and request.user.pk == reader.pk,
-            "ranks": settings.TRIBUNE_RANKS,
+            "ranks": all_ranks(),
             "reputation_rules": {
                 "approved": settings.TRIBUNE_REPUTATION_APPROVED,
                 "removed": settings.TRIBUNE_REPUTATION_REMOVED,
@@ -233,7 +237,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect(request.user)
     else:
         form = ProfileForm(instance=request.user)
@@ -273,7 +277,7 @@ def delete(request: HttpRequest) -> HttpResponse:
     address = client_ip(request)
     # Wrong passwords here count with failed sign-ins, so a borrowed session
     # cannot be used to guess the password.
-    account_limit, _ = _signin_limits()
+    account_limit, _address_limit = _signin_limits()
     account_key = _account_key(user.username)
     refusal = None
     if request.method == "POST":
@@ -300,7 +304,8 @@ def delete(request: HttpRequest) -> HttpResponse:
                     address,
                 )
                 messages.success(
-                    request, "Your account is deleted. Thank you for reading Tribune."
+                    request,
+                    _("Your account is deleted. Thank you for reading Tribune."),
                 )
                 return redirect(_front())
             if form.has_error("password", "password_incorrect"):

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from discussion import quotes as quote_matching
@@ -114,12 +116,18 @@ def render_body(body: str, found: list[FoundQuote], parent: Comment | None) -> s
 def _check_body(body: str) -> str:
     body = body.replace("\r\n", "\n").strip()
     if not body:
-        raise CommentRefused("Write something before posting.")
+        raise CommentRefused(_("Write something before posting."))
     limit = settings.TRIBUNE_COMMENT_MAX_LENGTH
     if len(body) > limit:
         raise CommentRefused(
-            f"Comments can be at most {limit:,} characters; this one has "
-            f"{len(body):,}. Shorten it and post again."
+            _(
+                "Comments can be at most %(limit)s characters; this one has "
+                "%(length)s. Shorten it and post again."
+            )
+            % {
+                "limit": number_format(limit, force_grouping=True),
+                "length": number_format(len(body), force_grouping=True),
+            }
         )
     return body
 
@@ -155,7 +163,8 @@ def _check_rate(author: User, now: datetime) -> None:
         wait = interval - int((now - times[0]).total_seconds())
         if wait > 0:
             raise CommentRefused(
-                f"You are posting too fast. You can post again {describe_wait(wait)}.",
+                _("You are posting too fast. You can post again %(when)s.")
+                % {"when": describe_wait(wait)},
                 retry_after=wait,
             )
     if len(times) < min(per_hour, RATE_ROWS):
@@ -169,8 +178,11 @@ def _check_rate(author: User, now: datetime) -> None:
     # The oldest comment of the used-up allowance leaves the hour first.
     wait = max(1, int((times[-1] + timedelta(hours=1) - now).total_seconds()))
     raise CommentRefused(
-        f"You have posted {per_hour} comments in the last hour. "
-        f"You can post again {describe_wait(wait)}.",
+        _(
+            "You have posted %(count)s comments in the last hour. "
+            "You can post again %(when)s."
+        )
+        % {"count": per_hour, "when": describe_wait(wait)},
         retry_after=wait,
     )
 
@@ -178,9 +190,9 @@ def _check_rate(author: User, now: datetime) -> None:
 def check_can_write(user: User) -> None:
     """Refuse readers who may not write at all (anonymous, banned, suspended)."""
     if not user.is_authenticated:
-        raise CommentRefused("Sign in to comment.")
+        raise CommentRefused(_("Sign in to comment."))
     if not user.is_active:
-        raise CommentRefused("Your account cannot post comments.")
+        raise CommentRefused(_("Your account cannot post comments."))
     refusal = policy.account_refusal(user)
     if refusal:
         raise CommentRefused(refusal)
@@ -189,7 +201,7 @@ def check_can_write(user: User) -> None:
 def check_can_comment(user: User, article: Article) -> None:
     check_can_write(user)
     if not article.is_visible:
-        raise CommentRefused("This article is not published.")
+        raise CommentRefused(_("This article is not published."))
     closed = policy.comments_closed_message(article)
     if closed:
         raise CommentRefused(closed)
@@ -212,8 +224,10 @@ def _check_duplicate(author: User, digest: str, body: str, now: datetime) -> str
     same = Comment.objects.filter(text_hash=digest, created_at__gt=since)
     if same.filter(author=author).exists():
         raise CommentRefused(
-            "You have already posted this text. Add something new, or find your "
-            "earlier comment in the discussion."
+            _(
+                "You have already posted this text. Add something new, or find "
+                "your earlier comment in the discussion."
+            )
         )
     if len(policy.normalized_text(body)) >= DUPLICATE_MIN_LENGTH and same.exists():
         return "the same text was just posted from another account"
@@ -227,8 +241,11 @@ def _check_words(body: str) -> list[str]:
     if banned:
         listed = ", ".join(f"“{word}”" for word in banned)
         raise CommentRefused(
-            f"Your comment contains words that are not allowed here: {listed}. "
-            "Change them and post again; your text is kept below."
+            _(
+                "Your comment contains words that are not allowed here: "
+                "%(words)s. Change them and post again; your text is kept below."
+            )
+            % {"words": listed}
         )
     return sorted({hit.match for hit in hits if hit.kind == "suspect"})
 
@@ -242,12 +259,15 @@ def post_comment(
     client_token: str = "",
     ip_address: str | None = None,
     now: datetime | None = None,
+    edition: Article | None = None,
 ) -> Comment:
     """Publish a comment or a reply and return it.
 
     The number is the next free position under the parent (or at the top
     level): never reused, so removing a comment never renumbers others. Posting
-    again with the same `client_token` returns the first comment.
+    again with the same `client_token` returns the first comment. `edition`
+    is the translation of `article` the reader posted from, if any: quotes of
+    the article are looked for in the text they were reading.
     """
     now = now or timezone.now()
     if client_token:
@@ -258,9 +278,9 @@ def post_comment(
     body = _check_body(body)
     if parent is not None:
         if parent.article_id != article.pk:
-            raise CommentRefused("That comment belongs to another article.")
+            raise CommentRefused(_("That comment belongs to another article."))
         if parent.status != Comment.Status.PUBLISHED:
-            raise CommentRefused("That comment is no longer there to reply to.")
+            raise CommentRefused(_("That comment is no longer there to reply to."))
     _check_rate(author, now)
     suspect = _check_words(body)
     digest = text_hash(body)
@@ -269,7 +289,7 @@ def post_comment(
     if duplicate:
         reasons.append(duplicate)
     status = Comment.Status.PENDING if reasons else Comment.Status.PUBLISHED
-    found = find_quotes(body, article, parent)
+    found = find_quotes(body, edition or article, parent)
     body_html = render_body(body, found, parent)
 
     try:
@@ -382,12 +402,15 @@ def edit_comment(
     """Replace the comment's text, keeping the earlier one as a revision."""
     now = now or timezone.now()
     if comment.author_id != editor.pk:
-        raise CommentRefused("You can only edit your own comments.")
+        raise CommentRefused(_("You can only edit your own comments."))
     if not can_edit(editor, comment, now):
         minutes = settings.TRIBUNE_EDIT_WINDOW_SECONDS // 60
         raise CommentRefused(
-            f"Comments can be edited for {minutes} minutes after posting; "
-            "this one can no longer be changed."
+            _(
+                "Comments can be edited for %(minutes)s minutes after posting; "
+                "this one can no longer be changed."
+            )
+            % {"minutes": minutes}
         )
     body = _check_body(body)
     if body == comment.body:
@@ -426,9 +449,9 @@ def delete_comment(*, comment: Comment, user: User) -> Comment:
     The number stays taken; the thread shows a placeholder if replies remain.
     """
     if not user.is_authenticated or comment.author_id != user.pk:
-        raise CommentRefused("You can only delete your own comments.")
+        raise CommentRefused(_("You can only delete your own comments."))
     if comment.status in (Comment.Status.DELETED, Comment.Status.REMOVED):
-        raise CommentRefused("That comment is already gone.")
+        raise CommentRefused(_("That comment is already gone."))
     with transaction.atomic():
         was_visible = comment.status == Comment.Status.PUBLISHED
         Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.DELETED)
@@ -447,16 +470,16 @@ def cast_vote(*, comment: Comment, user: User, value: int) -> Comment:
     so neither ever needs a SUM over votes. Returns the comment with fresh totals.
     """
     if value not in (1, -1, 0):
-        raise CommentRefused("A vote is +1, −1, or withdrawn.")
+        raise CommentRefused(_("A vote is +1, −1, or withdrawn."))
     if not user.is_authenticated:
-        raise CommentRefused("Sign in to vote.")
+        raise CommentRefused(_("Sign in to vote."))
     check_can_write(user)
     if SiteMode.current().read_only:
         raise CommentRefused(policy.comments_closed_message(comment.article))
     if comment.author_id == user.pk:
-        raise CommentRefused("You cannot vote on your own comment.")
+        raise CommentRefused(_("You cannot vote on your own comment."))
     if comment.status != Comment.Status.PUBLISHED:
-        raise CommentRefused("That comment can no longer be voted on.")
+        raise CommentRefused(_("That comment can no longer be voted on."))
     with write_transaction():
         vote = (
             Vote.objects.select_for_update().filter(comment=comment, user=user).first()

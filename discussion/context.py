@@ -142,8 +142,11 @@ def _viewer(request, article, write_refusal, editable) -> Viewer:
 def discussion_context(request, article, *, form=None):
     """Return the template context for an article's discussion.
 
-    The number of queries does not depend on the number of comments.
+    A translation shows its original's thread: editions share one. The number
+    of queries does not depend on the number of comments.
     """
+    edition = article
+    article = edition.discussion_article
     user = request.user
     sort = Sort.clean(request.GET.get("sort"))
     page = page_number(request)
@@ -161,10 +164,10 @@ def discussion_context(request, article, *, form=None):
         else:
             rendered, meta, _ = shared_thread(article, sort, page)
         html = join_with_actions(
-            rendered, _viewer(request, article, write_refusal, editable), article.slug
+            rendered, _viewer(request, article, write_refusal, editable), edition.slug
         )
     if form is None and user.is_authenticated:
-        form = _new_form(request, article)
+        form = _new_form(request, edition)
     return {
         "write_refusal": write_refusal,
         # Built by discussion.render from sanitized comment HTML and escaped text.
@@ -173,6 +176,7 @@ def discussion_context(request, article, *, form=None):
         "sort": sort,
         "sort_choices": Sort.CHOICES,
         "comment_form": form,
+        "thread_article": article,
     }
 
 

@@ -1,5 +1,8 @@
 from django import forms
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lib import widgets
 from lib.honeypot import HoneypotMixin
@@ -7,10 +10,12 @@ from lib.honeypot import HoneypotMixin
 
 class CommentForm(HoneypotMixin, forms.Form):
     body = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         widget=widgets.Textarea(attrs={"rows": 6}),
-        help_text="Markdown: *emphasis*, **strong**, > quote, - lists, [links](https://…).",
-        error_messages={"required": "Write something before posting."},
+        help_text=_(
+            "Markdown: *emphasis*, **strong**, > quote, - lists, [links](https://…)."
+        ),
+        error_messages={"required": _("Write something before posting.")},
     )
     parent = forms.CharField(required=False, widget=widgets.HiddenInput)
     client_token = forms.CharField(required=False, widget=widgets.HiddenInput)
@@ -28,23 +33,29 @@ class CommentForm(HoneypotMixin, forms.Form):
         limit = settings.TRIBUNE_COMMENT_MAX_LENGTH
         if len(body) > limit:
             raise forms.ValidationError(
-                f"Comments can be at most {limit:,} characters; this one has "
-                f"{len(body):,}. Shorten it and post again."
+                gettext(
+                    "Comments can be at most %(limit)s characters; this one has "
+                    "%(length)s. Shorten it and post again."
+                )
+                % {
+                    "limit": number_format(limit, force_grouping=True),
+                    "length": number_format(len(body), force_grouping=True),
+                }
             )
         return body
 
     def clean_parent(self):
         number = self.cleaned_data["parent"].strip()
         if number and not all(part.isdigit() for part in number.split(".")):
-            raise forms.ValidationError("That is not a comment number.")
+            raise forms.ValidationError(_("That is not a comment number."))
         return number
 
 
 class EditForm(forms.Form):
     body = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "A comment cannot be empty; delete it instead."},
+        error_messages={"required": _("A comment cannot be empty; delete it instead.")},
     )
 
 

@@ -39,6 +39,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from discussion.models import Comment
@@ -134,10 +135,18 @@ async def live(request, slug):
         known = await run(new_comments, article_id, after)
         body = f"retry: {round(_poll_seconds() * 1000)}\n\n"
         if _state(known, after) != seen:
-            body += _event(slug, after, known)
+            body += _event(slug, after, known, translation.get_language())
         return HttpResponse(body, content_type="text/event-stream", headers=HEADERS)
     return StreamingHttpResponse(
-        _stream(article_id, slug, after, seen, settings.REDIS_URL, run),
+        _stream(
+            article_id,
+            slug,
+            after,
+            seen,
+            settings.REDIS_URL,
+            run,
+            language=translation.get_language(),
+        ),
         content_type="text/event-stream",
         headers=HEADERS,
     )
@@ -163,8 +172,16 @@ def _closing(function, *args):
 
 
 def _visible_article_id(slug: str) -> int | None:
-    article = Article.objects.filter(slug=slug).only("status", "published_at").first()
-    return article.pk if article is not None and article.is_visible else None
+    """The id of the thread the article at `slug` shows (its original's, for a
+    translation), if the article is visible."""
+    article = (
+        Article.objects.filter(slug=slug)
+        .only("status", "published_at", "translation_of")
+        .first()
+    )
+    if article is None or not article.is_visible:
+        return None
+    return article.translation_of_id or article.pk
 
 
 def new_comments(article_id: int, after: int) -> dict[int, str]:
@@ -183,8 +200,15 @@ def _state(known: dict[int, str], after: int) -> str:
     return f"{max(known, default=after)}-{len(known)}"
 
 
-def _event(slug: str, after: int, known: dict[int, str]) -> str:
+def _event(
+    slug: str, after: int, known: dict[int, str], language: str | None = None
+) -> str:
     data = {"count": len(known), "after": max(known, default=after)}
+    # The words the page shows, in the reader's language ("3 новых комментария").
+    with translation.override(language or settings.LANGUAGE_CODE):
+        data["text"] = translation.ngettext(
+            "%(count)s new comment", "%(count)s new comments", len(known)
+        ) % {"count": len(known)}
     if known:
         first = known[min(known)]
         data["first"] = first
@@ -197,7 +221,7 @@ def _event(slug: str, after: int, known: dict[int, str]) -> str:
     )
 
 
-async def _stream(article_id, slug, after, seen, redis_url, run):
+async def _stream(article_id, slug, after, seen, redis_url, run, language=None):
     """The events of one ASGI response, for up to TRIBUNE_LIVE_MAX_SECONDS."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _max_seconds()
@@ -214,7 +238,7 @@ async def _stream(article_id, slug, after, seen, redis_url, run):
             state = _state(known, after)
             if state != seen:
                 seen = state
-                yield _event(slug, after, known)
+                yield _event(slug, after, known, language)
             now = loop.time()
             if now >= deadline:
                 return

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from newsroom.models import Article
 
@@ -20,10 +21,10 @@ def path_segment(position: int) -> str:
 
 class Comment(models.Model):
     class Status(models.TextChoices):
-        PUBLISHED = "published", "Published"
-        PENDING = "pending", "Pending review"
-        REMOVED = "removed", "Removed by a moderator"
-        DELETED = "deleted", "Deleted by its author"
+        PUBLISHED = "published", _("Published")
+        PENDING = "pending", _("Pending review")
+        REMOVED = "removed", _("Removed by a moderator")
+        DELETED = "deleted", _("Deleted by its author")
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="comments"
@@ -149,8 +150,8 @@ class Quote(models.Model):
     """A passage of the article or the parent comment that a comment quotes."""
 
     class Source(models.TextChoices):
-        ARTICLE = "article", "Article"
-        PARENT = "parent", "Parent comment"
+        ARTICLE = "article", _("Article")
+        PARENT = "parent", _("Parent comment")
 
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, related_name="quotes"

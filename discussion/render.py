@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS
+from django.utils.dates import MONTHS_ALT
+from django.utils.translation import gettext, ngettext, pgettext
 
 from accounts.ranks import rank_for
 from discussion.emoticons import EMOTICONS
@@ -59,10 +60,28 @@ class RenderedThread:
 
 
 class _Formatter:
-    """Per-render caches: month names, profile URLs, time zone."""
+    """Per-render caches: month names, words, profile URLs, time zone.
+
+    Words come in the active language, looked up once per render; cached
+    renderings key on the language.
+    """
 
     def __init__(self):
-        self.months = {number: str(name) for number, name in MONTHS.items()}
+        # The form a month takes in a date: "25 May", "25 мая".
+        self.months = {number: str(name) for number, name in MONTHS_ALT.items()}
+        self.link_to = gettext("Link to comment %(number)s")
+        self.reputation = gettext("Reputation %(points)s")
+        self.deleted_account = gettext("deleted account")
+        self.edited = gettext("edited")
+        self.edited_at = gettext("Edited %(when)s")
+        self.awaiting_review = gettext("awaiting review")
+        self.hidden = gettext("Hidden: rated %(score)s. Show")
+        self.comment_label = gettext("Comment %(number)s")
+        self.placeholders = {
+            "deleted": gettext("Comment deleted by its author."),
+            "removed": gettext("Comment removed by a moderator."),
+            "held": gettext("Comment awaiting review."),
+        }
         self.profiles: dict[str, str] = {}
         self.profile_pattern = reverse("accounts-profile", args=["__user__"])
         self.zone = timezone.get_current_timezone()
@@ -96,39 +115,40 @@ def _header(row, shown_as: str, fmt: _Formatter) -> str:
     number = row.number
     parts = [
         f'<header class="comment-header"><a class="number" href="#c{number}" '
-        f'title="Link to comment {number}">{number}</a>'
+        f'title="{escape(fmt.link_to % {"number": number})}">{number}</a>'
     ]
     if shown_as in ("full", "pending"):
         if row.author_id is not None:
             name = escape(row.username)
             parts.append(
                 f'<a class="author" href="{fmt.profile(row.username)}">{name}</a>'
-                f'<span class="rank" title="Reputation {row.reputation}">'
-                f"{fmt.rank(row.reputation)}</span>"
+                f'<span class="rank" title="'
+                f'{escape(fmt.reputation % {"points": row.reputation})}">'
+                f"{escape(fmt.rank(row.reputation))}</span>"
             )
         else:
-            parts.append('<span class="author deleted-user">deleted account</span>')
+            parts.append(
+                '<span class="author deleted-user">'
+                f"{escape(fmt.deleted_account)}</span>"
+            )
         iso, text = fmt.when(row.created_at)
         parts.append(f'<time datetime="{iso}">{text}</time>')
         if row.edited_at is not None:
+            title = fmt.edited_at % {"when": fmt.when(row.edited_at)[1]}
             parts.append(
-                f'<span class="edited" title="Edited {fmt.when(row.edited_at)[1]}">'
-                "edited</span>"
+                f'<span class="edited" title="{escape(title)}">'
+                f"{escape(fmt.edited)}</span>"
             )
         if shown_as == "pending":
-            parts.append('<span class="badge">awaiting review</span>')
+            parts.append(f'<span class="badge">{escape(fmt.awaiting_review)}</span>')
     parts.append("</header>")
     return "".join(parts)
 
 
-_PLACEHOLDERS = {
-    "deleted": "Comment deleted by its author.",
-    "removed": "Comment removed by a moderator.",
-    "held": "Comment awaiting review.",
-}
+_PLACEHOLDERS = ("deleted", "removed", "held")
 
 
-def _body(row, collapsed: bool) -> str:
+def _body(row, collapsed: bool, fmt: _Formatter) -> str:
     emoticons = ""
     if row.emoticons:
         emoticons = (
@@ -144,7 +164,8 @@ def _body(row, collapsed: bool) -> str:
     body = f'<div class="comment-body">{emoticons}{row.body_html}</div>'
     if collapsed:
         body = (
-            f'<details class="collapsed"><summary>Hidden: rated {row.score}. Show'
+            '<details class="collapsed"><summary>'
+            f"{escape(fmt.hidden % {'score': row.score})}"
             f"</summary>{body}</details>"
         )
     return body
@@ -156,15 +177,14 @@ def comment_parts(
     """The comment's <article> before and after its controls."""
     start = (
         f'<article class="comment comment-{shown_as}" '
-        f'aria-label="Comment {row.number}">' + _header(row, shown_as, fmt)
+        f'aria-label="{escape(fmt.comment_label % {"number": row.number})}">'
+        + _header(row, shown_as, fmt)
     )
     if shown_as in _PLACEHOLDERS:
-        return (
-            start + f'<p class="placeholder">{_PLACEHOLDERS[shown_as]}</p>',
-            "</article>",
-        )
+        text = escape(fmt.placeholders[shown_as])
+        return (start + f'<p class="placeholder">{text}</p>', "</article>")
     return (
-        start + _body(row, collapsed) + '<footer class="comment-actions">',
+        start + _body(row, collapsed, fmt) + '<footer class="comment-actions">',
         f'</footer><div id="replyslot-{row.pk}" class="reply-slot"></div></article>',
     )
 
@@ -198,6 +218,8 @@ def render_thread(thread: Thread) -> RenderedThread:
 
 
 class _Links:
+    """Control URLs and their words, once per page."""
+
     def __init__(self, article_slug: str):
         self.vote = _url_pattern("discussion-vote")
         self.edit = _url_pattern("discussion-edit")
@@ -206,6 +228,16 @@ class _Links:
         self.reply = reverse("discussion-reply", args=[article_slug, "0"])[
             : -len("0/reply/")
         ]
+        self.words = {
+            word: escape(text)
+            for word, text in (
+                ("reply", gettext("Reply")),
+                ("quote", pgettext("verb", "Quote")),
+                ("edit", gettext("Edit")),
+                ("delete", gettext("Delete")),
+                ("report", gettext("Report")),
+            )
+        }
 
 
 def vote_widget(
@@ -220,23 +252,27 @@ def vote_widget(
 ) -> str:
     """The score and, for a reader who may vote, the +1/−1 buttons."""
     shown = f"+{score}" if score > 0 else str(score)
+    points = ngettext("%(score)s point", "%(score)s points", abs(score)) % {
+        "score": score
+    }
     parts = [
         f'<div class="vote" id="vote-{pk}"><span class="score" '
-        f'title="{score} points">{shown}</span>'
+        f'title="{escape(points)}">{shown}</span>'
     ]
     if viewer.authenticated and viewer.can_write and author_id != viewer.user_id:
         url = vote_url or reverse("discussion-vote", args=[pk])
         mine = viewer.my_votes.get(pk, 0)
         up = (
-            ("0", "true", "Withdraw your +1", "Withdraw +1")
+            ("0", "true", gettext("Withdraw your +1"), gettext("Withdraw +1"))
             if mine == 1
-            else ("1", "false", "+1", "Vote +1")
+            else ("1", "false", "+1", gettext("Vote +1"))
         )
         down = (
-            ("0", "true", "Withdraw your −1", "Withdraw −1")
+            ("0", "true", gettext("Withdraw your −1"), gettext("Withdraw −1"))
             if mine == -1
-            else ("-1", "false", "−1", "Vote −1")
+            else ("-1", "false", "−1", gettext("Vote −1"))
         )
+        on_comment = gettext("on comment %(number)s") % {"number": number}
         parts.append(
             f'<form method="post" action="{url}" hx-post="{url}" '
             f'hx-target="#vote-{pk}" hx-swap="outerHTML" class="inline-form">'
@@ -247,7 +283,7 @@ def vote_widget(
             parts.append(
                 f'<button type="submit" name="value" value="{value}" '
                 f'aria-pressed="{pressed}" title="{title}">{arrow} '
-                f'<span class="visually-hidden">{label} on comment {number}</span>'
+                f'<span class="visually-hidden">{label} {on_comment}</span>'
                 "</button>"
             )
         parts.append("</form>")
@@ -266,20 +302,23 @@ def _actions(slot, viewer: Viewer, links: _Links) -> str:
     ]
     if not viewer.authenticated:
         return parts[0]
+    words = links.words
     if viewer.can_write and shown_as == "full":
         reply = f"{links.reply}{number}/reply/"
         parts.append(
             f'<a href="{reply}#reply-form" hx-get="{reply}" '
-            f'hx-target="#replyslot-{pk}" hx-swap="innerHTML">Reply</a>'
+            f'hx-target="#replyslot-{pk}" hx-swap="innerHTML">{words["reply"]}</a>'
             f'<a href="{reply}?quote=1#reply-form" hx-get="{reply}?quote=1" '
-            f'hx-target="#replyslot-{pk}" hx-swap="innerHTML">Quote</a>'
+            f'hx-target="#replyslot-{pk}" hx-swap="innerHTML">{words["quote"]}</a>'
         )
     if pk in viewer.editable:
-        parts.append(f'<a href="{links.edit.format(pk)}">Edit</a>')
+        parts.append(f'<a href="{links.edit.format(pk)}">{words["edit"]}</a>')
     if author_id == viewer.user_id:
-        parts.append(f'<a href="{links.delete.format(pk)}">Delete</a>')
+        parts.append(f'<a href="{links.delete.format(pk)}">{words["delete"]}</a>')
     elif viewer.can_write and shown_as == "full":
-        parts.append(f'<a href="{links.report.format(pk)}" rel="nofollow">Report</a>')
+        parts.append(
+            f'<a href="{links.report.format(pk)}" rel="nofollow">{words["report"]}</a>'
+        )
     return "".join(parts)
 
 

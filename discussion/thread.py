@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils.translation import gettext_lazy
 
 from discussion.models import Comment
 
@@ -22,7 +23,11 @@ class Sort:
     THREAD = "thread"
     BEST = "best"
     NEWEST = "newest"
-    CHOICES = [(THREAD, "Thread order"), (BEST, "Best"), (NEWEST, "Newest")]
+    CHOICES = [
+        (THREAD, gettext_lazy("Thread order")),
+        (BEST, gettext_lazy("Best")),
+        (NEWEST, gettext_lazy("Newest")),
+    ]
 
     @classmethod
     def clean(cls, value: str | None) -> str:

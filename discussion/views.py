@@ -9,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -27,7 +28,10 @@ from newsroom.models import Article
 
 
 def _get_article(slug) -> Article:
-    article = get_object_or_404(Article, slug=slug)
+    """The edition at `slug`; its thread is on `.discussion_article`."""
+    article = get_object_or_404(
+        Article.objects.select_related("translation_of"), slug=slug
+    )
     if not article.is_visible:
         raise Http404("No such article")
     return article
@@ -49,7 +53,7 @@ def _get_comment_for_author(request, pk) -> Comment:
     if not comment.article.is_visible:
         raise Http404("No such comment")
     if comment.author_id != request.user.pk:
-        raise PermissionDenied("You can only change your own comments.")
+        raise PermissionDenied(_("You can only change your own comments."))
     return comment
 
 
@@ -63,15 +67,20 @@ def _signin_url(next_url: str) -> str:
 
 @require_POST
 def post(request, slug):
-    """Post a comment or a reply; on any refusal the reader's text comes back."""
+    """Post a comment or a reply; on any refusal the reader's text comes back.
+
+    From a translation the comment goes to the original's thread, which both
+    editions show, and the reader comes back to the edition they read.
+    """
     article = _get_article(slug)
+    thread = article.discussion_article
     form = CommentForm(request.POST)
     draft_key = f"draft:{article.pk}"
     if not request.user.is_authenticated:
         # An expired session must not cost the reader their text: keep it as
         # a draft that the form shows again after signing in.
         request.session[draft_key] = request.POST.get("body", "")[:50000]
-        messages.info(request, "Sign in to post your comment; your text is kept.")
+        messages.info(request, _("Sign in to post your comment; your text is kept."))
         return redirect(_signin_url(article.get_absolute_url() + "#comment-form"))
 
     error = None
@@ -79,14 +88,15 @@ def post(request, slug):
     number = request.POST.get("parent", "").strip()
     parent = None
     if number and len(number) <= 255:
-        parent = Comment.objects.filter(article=article, number=number).first()
+        parent = Comment.objects.filter(article=thread, number=number).first()
     if form.is_valid():
         if number and parent is None:
-            error = "The comment you replied to does not exist."
+            error = _("The comment you replied to does not exist.")
         if error is None:
             try:
                 comment = actions.post_comment(
-                    article=article,
+                    article=thread,
+                    edition=article if thread is not article else None,
                     author=request.user,
                     body=form.cleaned_data["body"],
                     parent=parent,
@@ -97,7 +107,7 @@ def post(request, slug):
                 error = refused.message
             else:
                 request.session.pop(draft_key, None)
-                return redirect(_comment_url(comment))
+                return redirect(f"{article.get_absolute_url()}#c{comment.number}")
     if error:
         form.add_error(None, error)
     if parent is not None:
@@ -115,10 +125,14 @@ def _full_article(article):
 
 @require_GET
 def comment(request, slug, number):
-    """The permalink of a comment number: its place in the thread."""
+    """The permalink of a comment number: its place in the thread.
+
+    Works from every edition of the article: they share the thread.
+    """
     article = _get_article(slug)
-    comment = _get_comment(article, number)
-    page = page_of(article.pk, comment.number, settings.TRIBUNE_THREAD_PAGE_SIZE)
+    thread = article.discussion_article
+    comment = _get_comment(thread, number)
+    page = page_of(thread.pk, comment.number, settings.TRIBUNE_THREAD_PAGE_SIZE)
     query = f"?page={page}" if page > 1 else ""
     return redirect(f"{article.get_absolute_url()}{query}#c{comment.number}")
 
@@ -128,7 +142,7 @@ def comment(request, slug, number):
 def reply(request, slug, number):
     """The reply form under a comment; ?quote=1 pre-fills it with the comment."""
     article = _get_article(slug)
-    parent = _get_comment(article, number)
+    parent = _get_comment(article.discussion_article, number)
     initial = {"parent": parent.number, "client_token": actions.new_client_token()}
     if request.GET.get("quote") and parent.status == Comment.Status.PUBLISHED:
         from lib.markdown import plain_paragraphs, quote_markdown
@@ -190,7 +204,7 @@ def edit(request, pk):
         status = 400
     else:
         if not actions.can_edit(request.user, comment):
-            messages.error(request, "This comment can no longer be edited.")
+            messages.error(request, _("This comment can no longer be edited."))
             return redirect(_comment_url(comment))
         form = EditForm(initial={"body": comment.body})
         status = 200
@@ -212,7 +226,9 @@ def delete(request, pk):
         except CommentRefused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, f"Comment {comment.number} deleted.")
+            messages.success(
+                request, _("Comment %(number)s deleted.") % {"number": comment.number}
+            )
         # The comment may be gone from the page; land on the discussion.
         return redirect(f"{comment.article.get_absolute_url()}#comments")
     return render(
@@ -232,7 +248,7 @@ def vote(request, pk):
     form = VoteForm(request.POST)
     error = None
     if not form.is_valid():
-        error = "A vote is +1, −1, or withdrawn."
+        error = _("A vote is +1, −1, or withdrawn.")
     else:
         try:
             comment = actions.cast_vote(

@@ -13,14 +13,15 @@ import logging
 
 from django import forms
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from lib import widgets
 
 security_log = logging.getLogger("tribune.security")
 
 FIELD_NAME = "website"
-LABEL = "Leave this field empty"
-REFUSED = "Your submission could not be accepted."
+LABEL = _("Leave this field empty")
+REFUSED = _("Your submission could not be accepted.")
 
 
 class HoneypotInput(widgets.TextInput):

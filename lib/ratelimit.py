@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import caches
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ def reset(limit: Limit, key: str, now: float | None = None) -> None:
 def describe_wait(seconds: int) -> str:
     """Return "in 40 seconds" / "in 3 minutes" for a message to a reader."""
     if seconds < 60:
-        return f"in {seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("in %(count)s second", "in %(count)s seconds", seconds) % {
+            "count": seconds
+        }
     minutes = math.ceil(seconds / 60)
-    return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("in %(count)s minute", "in %(count)s minutes", minutes) % {
+        "count": minutes
+    }

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from discussion.models import MODERATE_PERMISSION, Comment
@@ -74,32 +75,34 @@ def report_comment(
 ) -> Report:
     """File a reader's report; one open report per reader and comment."""
     if not reporter.is_authenticated:
-        raise ModerationRefused("Sign in to report a comment.")
+        raise ModerationRefused(_("Sign in to report a comment."))
     refusal = policy.account_refusal(reporter)
     if refusal:
         raise ModerationRefused(refusal)
     if reason not in Report.Reason.values or reason == Report.Reason.SUSPECT_WORDS:
-        raise ModerationRefused("Choose a reason for the report.")
+        raise ModerationRefused(_("Choose a reason for the report."))
     detail = detail.strip()
     if reason == Report.Reason.OTHER and not detail:
-        raise ModerationRefused("Say in a few words what is wrong with the comment.")
+        raise ModerationRefused(_("Say in a few words what is wrong with the comment."))
     if len(detail) > 1000:
-        raise ModerationRefused("Keep the explanation under 1,000 characters.")
+        raise ModerationRefused(_("Keep the explanation under 1,000 characters."))
     if comment.author_id == reporter.pk:
         raise ModerationRefused(
-            "You cannot report your own comment; delete it instead."
+            _("You cannot report your own comment; delete it instead.")
         )
     if comment.status != Comment.Status.PUBLISHED:
-        raise ModerationRefused("That comment is no longer shown.")
+        raise ModerationRefused(_("That comment is no longer shown."))
     if ratelimit.retry_after(REPORTS_PER_HOUR, str(reporter.pk)):
         raise ModerationRefused(
-            "You have filed many reports in the last hour; moderators will get to "
-            "them. Try again later."
+            _(
+                "You have filed many reports in the last hour; moderators will get to "
+                "them. Try again later."
+            )
         )
     if Report.objects.filter(
         comment=comment, reporter=reporter, status=Report.Status.OPEN
     ).exists():
-        raise ModerationRefused("You have already reported this comment.")
+        raise ModerationRefused(_("You have already reported this comment."))
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -109,7 +112,7 @@ def report_comment(
 
             report_filed(report)
     except IntegrityError:
-        raise ModerationRefused("You have already reported this comment.") from None
+        raise ModerationRefused(_("You have already reported this comment.")) from None
     ratelimit.hit(REPORTS_PER_HOUR, str(reporter.pk))
     return report
 
@@ -161,7 +164,9 @@ def approve_comment(*, actor: User, comment: Comment, reason: str = "") -> Comme
     """Publish a pending comment, or keep a reported one (dismissing its reports)."""
     _require_moderator(actor)
     if comment.status not in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
-        raise ModerationRefused("Only pending or published comments can be approved.")
+        raise ModerationRefused(
+            _("Only pending or published comments can be approved.")
+        )
     now = timezone.now()
     with transaction.atomic():
         before = _comment_state(comment)
@@ -189,9 +194,9 @@ def remove_comment(*, actor: User, comment: Comment, reason: str) -> Comment:
     _require_moderator(actor)
     reason = reason.strip()
     if not reason:
-        raise ModerationRefused("Give a reason for removing the comment.")
+        raise ModerationRefused(_("Give a reason for removing the comment."))
     if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
-        raise ModerationRefused("That comment is not shown already.")
+        raise ModerationRefused(_("That comment is not shown already."))
     now = timezone.now()
     with transaction.atomic():
         before = _comment_state(comment)
@@ -213,7 +218,7 @@ def restore_comment(*, actor: User, comment: Comment, reason: str = "") -> Comme
     """Undo a removal."""
     _require_moderator(actor)
     if comment.status != Comment.Status.REMOVED:
-        raise ModerationRefused("Only removed comments can be restored.")
+        raise ModerationRefused(_("Only removed comments can be restored."))
     with transaction.atomic():
         before = _comment_state(comment)
         _set_status(comment, Comment.Status.PUBLISHED)
@@ -243,9 +248,9 @@ def bulk(*, actor: User, action: str, comments: list[Comment], reason: str = "")
     """
     _require_moderator(actor)
     if action not in BULK_ACTIONS:
-        raise ModerationRefused("Choose approve, remove or restore.")
+        raise ModerationRefused(_("Choose approve, remove or restore."))
     if action == "remove" and not reason.strip():
-        raise ModerationRefused("Give a reason for removing the comments.")
+        raise ModerationRefused(_("Give a reason for removing the comments."))
     done, refused = 0, []
     for comment in comments:
         try:
@@ -262,11 +267,13 @@ def bulk(*, actor: User, action: str, comments: list[Comment], reason: str = "")
 def _require_can_act_on(actor: User, reader: User) -> None:
     _require_moderator(actor)
     if reader.pk == actor.pk:
-        raise ModerationRefused("You cannot take moderation action on yourself.")
+        raise ModerationRefused(_("You cannot take moderation action on yourself."))
     if reader.is_superuser or reader.has_perm(MODERATE):
         raise ModerationRefused(
-            "Moderators and administrators can only be restricted by an administrator "
-            "in the admin."
+            _(
+                "Moderators and administrators can only be restricted by an "
+                "administrator in the admin."
+            )
         )
 
 
@@ -274,7 +281,7 @@ def note_reader(*, actor: User, reader: User, text: str) -> AuditEntry:
     """A note for other moderators; the reader does not see it."""
     _require_moderator(actor)
     if not text.strip():
-        raise ModerationRefused("Write the note.")
+        raise ModerationRefused(_("Write the note."))
     return _audit(actor, AuditEntry.Action.NOTE, reader=reader, reason=text.strip())
 
 
@@ -282,7 +289,7 @@ def warn_reader(*, actor: User, reader: User, text: str) -> AuditEntry:
     """A warning the reader is told about."""
     _require_can_act_on(actor, reader)
     if not text.strip():
-        raise ModerationRefused("Write the warning the reader will see.")
+        raise ModerationRefused(_("Write the warning the reader will see."))
     with transaction.atomic():
         entry = _audit(
             actor, AuditEntry.Action.WARN, reader=reader, reason=text.strip()
@@ -315,9 +322,9 @@ def suspend_reader(*, actor: User, reader: User, until: datetime, reason: str) -
     """Stop the reader posting and voting until `until`."""
     _require_can_act_on(actor, reader)
     if until <= timezone.now():
-        raise ModerationRefused("A suspension must end in the future.")
+        raise ModerationRefused(_("A suspension must end in the future."))
     if not reason.strip():
-        raise ModerationRefused("Give a reason for the suspension.")
+        raise ModerationRefused(_("Give a reason for the suspension."))
     return _restrict(
         actor,
         reader,
@@ -332,7 +339,7 @@ def ban_reader(*, actor: User, reader: User, reason: str) -> User:
     """Stop the reader posting and voting until the ban is lifted."""
     _require_can_act_on(actor, reader)
     if not reason.strip():
-        raise ModerationRefused("Give a reason for the ban.")
+        raise ModerationRefused(_("Give a reason for the ban."))
     return _restrict(
         actor,
         reader,
@@ -347,7 +354,7 @@ def lift_restrictions(*, actor: User, reader: User, reason: str = "") -> User:
     """End a ban or suspension."""
     _require_moderator(actor)
     if reader.banned_at is None and reader.suspended_until is None:
-        raise ModerationRefused("This reader is neither banned nor suspended.")
+        raise ModerationRefused(_("This reader is neither banned nor suspended."))
     return _restrict(
         actor,
         reader,

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from discussion.models import Comment
 
@@ -10,17 +11,17 @@ class Report(models.Model):
     """A reader's report of a comment, for moderators."""
 
     class Reason(models.TextChoices):
-        ABUSE = "abuse", "Abuse or harassment"
-        SPAM = "spam", "Spam or advertising"
-        OFF_TOPIC = "off_topic", "Off-topic"
-        ILLEGAL = "illegal", "Illegal content"
-        SUSPECT_WORDS = "suspect_words", "Suspect words (automatic)"
-        OTHER = "other", "Something else"
+        ABUSE = "abuse", _("Abuse or harassment")
+        SPAM = "spam", _("Spam or advertising")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        ILLEGAL = "illegal", _("Illegal content")
+        SUSPECT_WORDS = "suspect_words", _("Suspect words (automatic)")
+        OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld: comment removed"
-        DISMISSED = "dismissed", "Dismissed: comment kept"
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld: comment removed")
+        DISMISSED = "dismissed", _("Dismissed: comment kept")
 
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, related_name="reports"
@@ -72,18 +73,18 @@ class AuditEntry(models.Model):
     """One moderation decision: who, what, when, why, and the state around it."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved comment"
-        REMOVE = "remove", "Removed comment"
-        RESTORE = "restore", "Restored comment"
-        DISMISS = "dismiss", "Dismissed reports"
-        NOTE = "note", "Note on reader"
-        WARN = "warn", "Warned reader"
-        SUSPEND = "suspend", "Suspended reader"
-        BAN = "ban", "Banned reader"
-        UNBAN = "unban", "Lifted ban or suspension"
-        PREMODERATE = "premoderate", "Changed pre-moderation of reader"
-        WORDS = "words", "Changed word lists"
-        SITE_MODE = "site_mode", "Changed site mode"
+        APPROVE = "approve", _("Approved comment")
+        REMOVE = "remove", _("Removed comment")
+        RESTORE = "restore", _("Restored comment")
+        DISMISS = "dismiss", _("Dismissed reports")
+        NOTE = "note", _("Note on reader")
+        WARN = "warn", _("Warned reader")
+        SUSPEND = "suspend", _("Suspended reader")
+        BAN = "ban", _("Banned reader")
+        UNBAN = "unban", _("Lifted ban or suspension")
+        PREMODERATE = "premoderate", _("Changed pre-moderation of reader")
+        WORDS = "words", _("Changed word lists")
+        SITE_MODE = "site_mode", _("Changed site mode")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -127,8 +128,8 @@ class WordEntry(models.Model):
     """A banned or suspect word or phrase (a trailing * matches any ending)."""
 
     class Kind(models.TextChoices):
-        BANNED = "banned", "Banned: the comment is refused"
-        SUSPECT = "suspect", "Suspect: the comment is flagged for review"
+        BANNED = "banned", _("Banned: the comment is refused")
+        SUSPECT = "suspect", _("Suspect: the comment is flagged for review")
 
     text = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)

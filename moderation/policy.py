@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from newsroom.models import Article
@@ -55,16 +57,22 @@ def is_new_account(user: User, now: datetime | None = None) -> bool:
     return user.date_joined is not None and now - user.date_joined < age
 
 
+def _reason(user: User) -> str:
+    if not user.ban_reason:
+        return ""
+    return " " + _("Reason: %(reason)s") % {"reason": user.ban_reason}
+
+
 def account_refusal(user: User, now: datetime | None = None) -> str | None:
     """Why this reader may not write at all now, or None."""
     now = now or timezone.now()
     if user.banned_at is not None:
-        reason = f" Reason: {user.ban_reason}" if user.ban_reason else ""
-        return f"Your account is banned from commenting.{reason}"
+        return _("Your account is banned from commenting.") + _reason(user)
     if user.suspended_until is not None and user.suspended_until > now:
-        until = date_format(timezone.localtime(user.suspended_until), "j F Y H:i")
-        reason = f" Reason: {user.ban_reason}" if user.ban_reason else ""
-        return f"Your account is suspended until {until}.{reason}"
+        until = date_format(timezone.localtime(user.suspended_until), "j E Y H:i")
+        return _("Your account is suspended until %(until)s.") % {
+            "until": until
+        } + _reason(user)
     return None
 
 
@@ -76,11 +84,11 @@ def comments_closed_message(
 
     mode = SiteMode.current()
     if mode.read_only:
-        return mode.message or (
+        return mode.message or _(
             "The site is read-only for now: comments and votes are paused."
         )
     if not article.comments_open:
-        return "Comments on this article are closed."
+        return _("Comments on this article are closed.")
     days = settings.TRIBUNE_AUTO_CLOSE_DAYS
     now = now or timezone.now()
     if (
@@ -88,9 +96,12 @@ def comments_closed_message(
         and article.published_at
         and now - article.published_at > timedelta(days=days)
     ):
-        return (
-            f"Comments close {days} days after publication; this discussion is closed."
-        )
+        return ngettext(
+            "Comments close %(days)s day after publication; this discussion is closed.",
+            "Comments close %(days)s days after publication; this discussion is "
+            "closed.",
+            days,
+        ) % {"days": days}
     return None
 
 

@@ -6,6 +6,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -21,10 +23,10 @@ MODERATE = MODERATE_PERMISSION
 moderator_required = permission_required(MODERATE, raise_exception=True)
 
 QUEUES = {
-    "reported": "Reported",
-    "pending": "Pending review",
-    "removed": "Recently removed",
-    "approved": "Approved",
+    "reported": gettext_lazy("Reported"),
+    "pending": gettext_lazy("Pending review"),
+    "removed": gettext_lazy("Recently removed"),
+    "approved": gettext_lazy("Approved"),
 }
 
 
@@ -110,9 +112,18 @@ def decide(request, pk, decision):
         else:
             raise Http404("No such decision")
     except ModerationRefused as refused:
-        messages.error(request, f"Comment {comment.number}: {refused.message}")
+        messages.error(
+            request,
+            _("Comment %(number)s: %(message)s")
+            % {"number": comment.number, "message": refused.message},
+        )
     else:
-        messages.success(request, f"Comment {comment.number}: {decision}d.")
+        done = {
+            "approve": _("Comment %(number)s: approved."),
+            "remove": _("Comment %(number)s: removed."),
+            "restore": _("Comment %(number)s: restored."),
+        }[decision]
+        messages.success(request, done % {"number": comment.number})
     return _back(request)
 
 
@@ -135,9 +146,13 @@ def bulk(request):
         messages.error(request, e.message)
     else:
         if not comments:
-            messages.error(request, "Select at least one comment.")
+            messages.error(request, _("Select at least one comment."))
         else:
-            messages.success(request, f"{done} comment{'s' if done != 1 else ''} done.")
+            messages.success(
+                request,
+                ngettext("%(count)s comment done.", "%(count)s comments done.", done)
+                % {"count": done},
+            )
         for line in refused:
             messages.error(request, line)
     return _back(request)
@@ -192,7 +207,7 @@ def reader_action(request, pk, action):
         raise Http404("No such action")
     form = ReaderActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Check the form: " + form.errors.as_text())
+        messages.error(request, _("Check the form: ") + form.errors.as_text())
         return redirect("moderation-reader", pk=pk)
     text = form.cleaned_data["text"] or ""
     try:
@@ -203,7 +218,7 @@ def reader_action(request, pk, action):
         elif action == "suspend":
             until = form.cleaned_data["until"]
             if until is None:
-                raise ModerationRefused("Choose when the suspension ends.")
+                raise ModerationRefused(_("Choose when the suspension ends."))
             actions.suspend_reader(
                 actor=request.user, reader=person, until=until, reason=text
             )
@@ -221,7 +236,11 @@ def reader_action(request, pk, action):
     except ModerationRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, f"{person.username}: done ({action}).")
+        messages.success(
+            request,
+            _("%(username)s: done (%(action)s).")
+            % {"username": person.username, "action": action},
+        )
     return redirect("moderation-reader", pk=pk)
 
 
@@ -249,7 +268,7 @@ def site_mode(request):
         form = SiteModeForm(request.POST)
         if form.is_valid():
             actions.set_site_mode(actor=request.user, **form.cleaned_data)
-            messages.success(request, "Site mode saved.")
+            messages.success(request, _("Site mode saved."))
             return redirect("moderation-site")
     else:
         form = SiteModeForm(
@@ -290,8 +309,8 @@ def report(request, pk):
             else:
                 messages.success(
                     request,
-                    f"Thank you: comment {comment.number} was reported to the "
-                    "moderators.",
+                    _("Thank you: comment %(number)s was reported to the moderators.")
+                    % {"number": comment.number},
                 )
                 return redirect(back)
         status = 400

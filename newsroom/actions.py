@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from lib import ratelimit
@@ -18,16 +19,16 @@ def report_error(
 ) -> ErrorReport:
     """File a factual-error report; it goes to editors, not to moderators."""
     if not reporter.is_authenticated:
-        raise ErrorReportRefused("Sign in to report an error.")
+        raise ErrorReportRefused(_("Sign in to report an error."))
     detail = detail.strip()
     if len(detail) < 10:
         raise ErrorReportRefused(
-            "Say what is wrong in a sentence or two, with a source if you can."
+            _("Say what is wrong in a sentence or two, with a source if you can.")
         )
     if len(detail) > 3000 or len(passage) > 3000:
-        raise ErrorReportRefused("Keep the report under 3,000 characters.")
+        raise ErrorReportRefused(_("Keep the report under 3,000 characters."))
     if ratelimit.retry_after(ERROR_REPORTS_PER_HOUR, str(reporter.pk)):
-        raise ErrorReportRefused("You have sent many reports this hour; try later.")
+        raise ErrorReportRefused(_("You have sent many reports this hour; try later."))
     with transaction.atomic():
         report = ErrorReport.objects.create(
             article=article, reporter=reporter, detail=detail, passage=passage.strip()

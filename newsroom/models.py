@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from lib.markdown import render_article
 
@@ -76,9 +78,9 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
@@ -128,6 +130,7 @@ class Article(models.Model):
     source_key = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
+    _loaded_translation_of_id = None
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -163,15 +166,78 @@ class Article(models.Model):
         from newsroom.pagecache import forget
 
         forget(self.slug)
+        originals = {self.translation_of_id, self._loaded_translation_of_id} - {None}
+        self._loaded_translation_of_id = self.translation_of_id
+        if originals:
+            # An original's page links to its editions (hreflang): a new
+            # version of its thread changes its cached page and article block.
+            from newsroom.pagecache import bump_thread
+
+            bump_thread(originals)
 
     def get_absolute_url(self):
         return reverse("newsroom-article", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What translation_of was, so that unlinking updates the old original.
+        instance._loaded_translation_of_id = instance.__dict__.get("translation_of_id")
+        return instance
+
+    def clean(self):
+        super().clean()
+        original = self.translation_of
+        if original is None:
+            return
+        if self.pk is not None and original.pk == self.pk:
+            raise ValidationError(
+                {"translation_of": _("An article cannot be a translation of itself.")}
+            )
+        if original.translation_of_id is not None:
+            raise ValidationError(
+                {
+                    "translation_of": _(
+                        "That article is itself a translation: choose its "
+                        "original, “%(original)s”."
+                    )
+                    % {"original": original.translation_of}
+                }
+            )
+        if self.pk is not None and self.translations.exists():
+            raise ValidationError(
+                {
+                    "translation_of": _(
+                        "This article has translations of its own, so it "
+                        "cannot be a translation."
+                    )
+                }
+            )
+        if original.language == self.language:
+            raise ValidationError(
+                {
+                    "language": _(
+                        "A translation must be in another language than its "
+                        "original (%(language)s)."
+                    )
+                    % {"language": original.get_language_display()}
+                }
+            )
 
     @property
     def html(self) -> str:
         # body_html is produced by lib.markdown.render_article (raw HTML off,
         # sanitized by nh3), never taken from input as is.
         return mark_safe(self.body_html)
+
+    @property
+    def discussion_article(self) -> "Article":
+        """The article whose thread this one shows: its original, or itself.
+
+        Editions of one article share one discussion, stored on the original.
+        Free when translation_of was loaded with select_related.
+        """
+        return self.translation_of if self.translation_of_id else self
 
     @property
     def is_visible(self) -> bool:
@@ -239,9 +305,9 @@ class ErrorReport(models.Model):
     """A reader's report of a factual error in an article, for its editors."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CORRECTED = "corrected", "Corrected"
-        DECLINED = "declined", "No change needed"
+        OPEN = "open", _("Open")
+        CORRECTED = "corrected", _("Corrected")
+        DECLINED = "declined", _("No change needed")
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="error_reports"

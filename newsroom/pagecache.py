@@ -18,8 +18,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_request
 
 # A bound for what the key does not track (ranks that change with votes in
 # other threads, the site's name).
@@ -56,19 +58,31 @@ def bump_thread(article_ids, **updates) -> None:
     """Record a change to these articles' threads (one UPDATE).
 
     Bumps thread_version, which keys the cached thread renderings, the cached
-    pages and the pages' ETags, along with any other `updates`.
+    pages and the pages' ETags, along with any other `updates`. Translations
+    of these articles show the same thread, so their thread_version is bumped
+    in the same UPDATE; the `updates` (the comment count) apply to the
+    originals only, which the translations read theirs from.
     """
     from newsroom.models import Article
 
     ids = [article_ids] if isinstance(article_ids, int) else list(article_ids)
-    Article.objects.filter(pk__in=ids).update(
-        thread_version=F("thread_version") + 1, **updates
+    editions = Q(pk__in=ids) | Q(translation_of__in=ids)
+    Article.objects.filter(editions).update(
+        thread_version=F("thread_version") + 1,
+        **{
+            name: Case(
+                When(pk__in=ids, then=value),
+                default=F(name),
+                output_field=Article._meta.get_field(name),
+            )
+            for name, value in updates.items()
+        },
     )
     # The writer's own process shows the change at once, before and after
     # commit; with a shared cache every process does, otherwise the others
     # within VALIDATOR_SECONDS.
     slugs = (
-        list(Article.objects.filter(pk__in=ids).values_list("slug", flat=True))
+        list(Article.objects.filter(editions).values_list("slug", flat=True))
         if _shared()
         else []
     )
@@ -143,18 +157,19 @@ def article_slug(path: str) -> str | None:
     return match.group(1) if match else None
 
 
-def page_key(row, *, query: str, host: str, cookies) -> str:
+def page_key(row, *, query: str, host: str, language: str) -> str:
     """The cache key of an anonymous article page.
 
-    `row` is the article's `validator`. The key holds everything the page
-    depends on: the thread's version, the article's last change, the site
-    mode, the language, the host and the query string.
+    `row` is the article's `validator`; `language` the one LocaleMiddleware
+    will pick (cookie, then Accept-Language), so readers of each language get
+    their own copy. The key holds everything the page depends on: the
+    thread's version, the article's last change, the site mode, the
+    language, the host and the query string.
     """
     from moderation.models import SiteMode
 
     pk, version, updated = row
     mode = SiteMode.current().updated_at
-    language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
     return ":".join(
         [
             "pagecache",
@@ -189,6 +204,8 @@ class AnonymousPageCacheMiddleware:
             response.page_key = key
             return response
         response = self.get_response(request)
+        # The page is in the reader's language, chosen from these headers.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         if self._cacheable(response):
             # Every header the layers below added (security headers among
             # them) but the per-response ones.
@@ -215,7 +232,7 @@ class AnonymousPageCacheMiddleware:
             row,
             query=request.META.get("QUERY_STRING", ""),
             host=request.get_host(),
-            cookies=request.COOKIES,
+            language=get_language_from_request(request),
         )
 
     @staticmethod
@@ -293,7 +310,7 @@ class WSGIPageCache:
                 row,
                 query=environ.get("QUERY_STRING", ""),
                 host=request.get_host(),
-                cookies=request.COOKIES,
+                language=get_language_from_request(request),
             )
         except Exception:
             # Django answers (and reports) whatever went wrong here.

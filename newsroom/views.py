@@ -8,7 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, Window, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import condition
 
 from accounts.models import User
@@ -38,9 +47,10 @@ def _listing(request, queryset):
     """Return a page of visible articles with their sections and bylines."""
     articles = (
         queryset.visible()
-        .select_related("section")
+        # A translation shows its original's comment count.
+        .select_related("section", "translation_of")
         .prefetch_related(_bylines())
-        .defer("body", "body_html")
+        .defer("body", "body_html", "translation_of__body", "translation_of__body_html")
     )
     paginator = Paginator(articles, settings.ARTICLES_PER_PAGE)
     return paginator.get_page(request.GET.get("page"))
@@ -69,7 +79,7 @@ def front(request):
                 )
             )
             .filter(rank__lte=SECTION_LATEST)
-            .select_related("section")
+            .select_related("section", "translation_of")
             .prefetch_related(_bylines())
         )
         by_section = {}
@@ -126,7 +136,7 @@ def section(request, slug):
             "page": page,
             "heading": section.name,
             "intro": section.description,
-            "kind": "Section",
+            "kind": _("Section"),
             **_listing_head(
                 request,
                 page,
@@ -147,7 +157,7 @@ def tag(request, slug):
         {
             "page": page,
             "heading": tag.name,
-            "kind": "Tag",
+            "kind": _("Tag"),
             **_listing_head(request, page, tag.name, "", _feeds("tag", tag.slug)),
         },
     )
@@ -163,7 +173,7 @@ def author(request, slug):
             "page": page,
             "heading": author.name,
             "intro": author.bio,
-            "kind": "Author",
+            "kind": _("Author"),
             **_listing_head(
                 request, page, author.name, author.bio, _feeds("author", author.slug)
             ),
@@ -172,8 +182,42 @@ def author(request, slug):
 
 
 def _article_queryset():
-    # Bylines, tags and sources are fetched with the cached article block.
-    return Article.objects.select_related("section")
+    # Bylines, tags, sources and other editions are fetched with the cached
+    # article block; whether there are other editions comes with the article.
+    return Article.objects.select_related("section", "translation_of").annotate(
+        has_translations=Exists(
+            Article.objects.visible().filter(translation_of=OuterRef("pk"))
+        )
+    )
+
+
+# How the notice on a translation names its original's language.
+TRANSLATED_FROM = {
+    "en": _("Translated from English"),
+    "ru": _("Translated from Russian"),
+}
+
+
+def _editions(article) -> list[tuple[str, str]]:
+    """(language, URL) of every visible edition of the article, original first.
+
+    One query when the article has other editions, none otherwise.
+    """
+    original = article.discussion_article
+    if original is article and not getattr(article, "has_translations", False):
+        return []
+    rows = (
+        Article.objects.visible()
+        .filter(Q(pk=original.pk) | Q(translation_of=original.pk))
+        .values_list("pk", "language", "slug")
+    )
+    editions = sorted(rows, key=lambda row: row[0] != original.pk)
+    if len(editions) < 2:
+        return []
+    return [
+        (language, settings.SITE_URL + reverse("newsroom-article", args=[slug]))
+        for _pk, language, slug in editions
+    ]
 
 
 def _article_etag(request, slug):
@@ -220,13 +264,14 @@ def preview(request, slug):
     return render_article(request, article, preview=True)
 
 
-def _article_block(request, article, preview: bool) -> tuple[str, str, dict]:
+def _article_block(request, article, preview: bool) -> tuple[str, str, dict, list]:
     """The article itself (everything above the discussion), cached.
 
     Returns the block's HTML, the page head's HTML (canonical link, OpenGraph
-    and Twitter tags, feed links) and the article's schema.org data. The same
-    for every reader; they change with the article and, through its comment
-    count, with the thread. Saves three queries and two templates on every
+    and Twitter tags, feed links), the article's schema.org data and its
+    editions. The same for every reader; they change with the article and,
+    through its comment count, with the thread (whose version also moves when
+    an edition is added). Saves three queries and two templates on every
     page a signed-in reader opens.
     """
     key = ":".join(
@@ -242,10 +287,15 @@ def _article_block(request, article, preview: bool) -> tuple[str, str, dict]:
     entry = None if preview else cache.get(key)
     if entry is None:
         prefetch_related_objects([article], _bylines(), "tags", "sources")
+        original = article.translation_of
         context = {
             "article": article,
             "preview": preview,
             "description": seo.description(article),
+            "original": original if original and original.is_visible else None,
+            "translated_from": TRANSLATED_FROM.get(original.language)
+            if original
+            else None,
         }
         block = render_to_string(
             "newsroom/article_block.html", context, request=request
@@ -254,14 +304,14 @@ def _article_block(request, article, preview: bool) -> tuple[str, str, dict]:
         structured = seo.article_data(
             article, article.byline_set.all(), get_current_site(request).name
         )
-        entry = (block, head, structured)
+        entry = (block, head, structured, _editions(article))
         if not preview:
             cache.set(key, entry, 300)
     return entry
 
 
 def render_article(request, article, *, preview=False, status=200, **extra):
-    block, head, structured = _article_block(request, article, preview)
+    block, head, structured, editions = _article_block(request, article, preview)
     discussion = discussion_context(request, article, **extra)
     thread = discussion["thread"]
     structured = {**structured, "commentCount": thread["total"]}
@@ -274,6 +324,9 @@ def render_article(request, article, *, preview=False, status=200, **extra):
         # Escaped by json_script: no text inside can close the element. The
         # comments are those of the part of the thread shown, cached with it.
         "structured_data": seo.ld_json(structured, comment=thread["structured"]),
+        # hreflang links to each edition, in the page's head.
+        "editions": editions,
+        "x_default": editions[0][1] if editions else "",
     }
     context.update(discussion)
     return render(request, "newsroom/article.html", context, status=status)
@@ -281,16 +334,16 @@ def render_article(request, article, *, preview=False, status=200, **extra):
 
 class ErrorReportForm(forms.Form):
     passage = forms.CharField(
-        label="The sentence that is wrong (optional)",
+        label=_("The sentence that is wrong (optional)"),
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     detail = forms.CharField(
-        label="What is wrong, and how do you know?",
+        label=_("What is wrong, and how do you know?"),
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Say what is wrong."},
+        error_messages={"required": _("Say what is wrong.")},
     )
 
 
@@ -309,7 +362,7 @@ def report_error(request, slug):
         except actions.ErrorReportRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, "Thank you: the editors will look at it.")
+            messages.success(request, _("Thank you: the editors will look at it."))
             return redirect(article)
     status = 400 if request.method == "POST" else 200
     return render(

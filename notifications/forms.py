@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Preference
 
@@ -17,6 +18,6 @@ class PreferenceForm(forms.ModelForm):
         if not moderator:
             del self.fields["moderator_digest"]
         else:
-            self.fields[
-                "moderator_digest"
-            ].help_text = "Open reports filed since the previous digest, once a day."
+            self.fields["moderator_digest"].help_text = _(
+                "Open reports filed since the previous digest, once a day."
+            )

@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from discussion.models import Comment
 from newsroom.models import Article
 
 
 class Frequency(models.TextChoices):
-    IMMEDIATELY = "immediately", "Right away"
-    DAILY = "daily", "In a daily digest"
-    OFF = "off", "Never"
+    IMMEDIATELY = "immediately", _("Right away")
+    DAILY = "daily", _("In a daily digest")
+    OFF = "off", _("Never")
 
 
 class Preference(models.Model):
@@ -25,21 +26,21 @@ class Preference(models.Model):
         related_name="notification_preference",
     )
     email_replies = models.CharField(
-        "email me about replies to my comments",
+        _("email me about replies to my comments"),
         max_length=12,
         choices=Frequency.choices,
         default=Frequency.IMMEDIATELY,
     )
     email_follows = models.CharField(
-        "email me about new comments on articles I follow",
+        _("email me about new comments on articles I follow"),
         max_length=12,
         choices=Frequency.choices,
         default=Frequency.DAILY,
     )
     moderator_digest = models.BooleanField(
-        "email me a daily digest of new reports",
+        _("email me a daily digest of new reports"),
         default=True,
-        help_text="Only sent to moderators.",
+        help_text=_("Only sent to moderators."),
     )
     # Reports filed after this go into the next moderator digest.
     reports_digested_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -79,11 +80,11 @@ class Notification(models.Model):
     """One entry of a reader's in-site list of things that happened."""
 
     class Kind(models.TextChoices):
-        REPLY = "reply", "Reply to your comment"
-        QUOTE = "quote", "Quote of your comment"
-        FOLLOW = "follow", "New comment on an article you follow"
-        REPORT = "report", "New report for moderators"
-        WARNING = "warning", "Warning from the moderators"
+        REPLY = "reply", _("Reply to your comment")
+        QUOTE = "quote", _("Quote of your comment")
+        FOLLOW = "follow", _("New comment on an article you follow")
+        REPORT = "report", _("New report for moderators")
+        WARNING = "warning", _("Warning from the moderators")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,10 +164,10 @@ class OutboxMessage(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REPLY = "reply", "Reply"
-        FOLLOW = "follow", "Followed article"
-        DIGEST = "digest", "Daily digest"
-        REPORT_DIGEST = "report_digest", "Moderator digest"
+        REPLY = "reply", _("Reply")
+        FOLLOW = "follow", _("Followed article")
+        DIGEST = "digest", _("Daily digest")
+        REPORT_DIGEST = "report_digest", _("Moderator digest")
 
     # Null for mail to an address without an account; deleting an account
     # deletes its messages, so no address outlives the account here.

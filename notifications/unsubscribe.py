@@ -8,6 +8,7 @@ what its email was about.
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 SALT = "notifications.unsubscribe"
 # Preference fields a link may turn off.
@@ -50,9 +51,9 @@ def read_token(token: str) -> tuple[int, list[str]]:
     try:
         user_id, fields = int(data["u"]), list(data["f"])
     except (KeyError, TypeError, ValueError):
-        raise BadToken("This unsubscribe link is not valid.") from None
+        raise BadToken(_("This unsubscribe link is not valid.")) from None
     if not fields or not set(fields) <= set(FIELDS):
-        raise BadToken("This unsubscribe link is not valid.")
+        raise BadToken(_("This unsubscribe link is not valid."))
     return user_id, fields
 
 

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -63,7 +65,7 @@ def preferences(request):
     )
     if request.method == "POST" and form.is_valid():
         actions.update_preferences(request.user, **form.cleaned_data)
-        messages.success(request, "Your notification settings are saved.")
+        messages.success(request, _("Your notification settings are saved."))
         return redirect("notifications-settings")
     return render(request, "notifications/settings.html", {"form": form})
 
@@ -87,9 +89,11 @@ def toggle_follow(request, article_id):
             {"article": article, "following": following},
         )
     if following:
-        messages.success(request, "You will hear about new comments on this article.")
+        messages.success(
+            request, _("You will hear about new comments on this article.")
+        )
     else:
-        messages.info(request, "You no longer follow this article.")
+        messages.info(request, _("You no longer follow this article."))
     return redirect(article.get_absolute_url())
 
 
@@ -112,7 +116,7 @@ def unsubscribe(request, token):
         return render(
             request,
             "notifications/unsubscribe_invalid.html",
-            {"message": "The account this link was for no longer exists."},
+            {"message": _("The account this link was for no longer exists.")},
             status=400,
         )
     labels = [_LABELS[field] for field in fields]
@@ -129,7 +133,7 @@ def unsubscribe(request, token):
 
 
 _LABELS = {
-    "email_replies": "emails about replies to your comments",
-    "email_follows": "emails about new comments on articles you follow",
-    "moderator_digest": "the daily digest of new reports",
+    "email_replies": gettext_lazy("emails about replies to your comments"),
+    "email_follows": gettext_lazy("emails about new comments on articles you follow"),
+    "moderator_digest": gettext_lazy("the daily digest of new reports"),
 }

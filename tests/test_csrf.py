@@ -31,6 +31,10 @@ EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST without a session; the
     # signed token in the URL is the credential and it only turns e-mail off.
     "notifications-unsubscribe",
+    # The language switcher is on anonymous pages served from the page cache,
+    # which carry no per-reader token; all a forged post can do is set the
+    # visitor's language cookie (tribune/urls.py).
+    "set_language",
 }
 
 

@@ -41,9 +41,11 @@ INJECTION = "/articles/x/\r\nSet-Cookie: planted=1"
 
 
 def _evil_free(response):
-    # The header's own "Sign in" link carries the current URL, escaped, as a
-    # path on this site; the page's forms and links are what must not.
+    # The header's own "Sign in" link and the footer's language switcher carry
+    # the current URL, escaped, as a path on this site; the page's own forms
+    # and links are what must not.
     text = response.content.decode().split('<main id="main"', 1)[1]
+    text = text.split("</main>", 1)[0]
     for marker in ("evil", "javascript:", "vbscript:", "data:text"):
         assert marker not in text.lower(), marker
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 from lib.env import env_bool, env_int, env_list, env_str
 
@@ -52,6 +53,10 @@ MIDDLEWARE = [
     # Before sessions and auth: a hit for an anonymous reader skips them.
     "newsroom.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language: the language cookie (set by the switcher), then
+    # Accept-Language. URLs carry no language prefix: an article's address is
+    # the same permalink in every language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -75,6 +80,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tribune.context_processors.site",
@@ -187,7 +193,12 @@ LOGIN_REDIRECT_URL = "newsroom-front"
 LOGOUT_REDIRECT_URL = "newsroom-front"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ru", "Russian")]
+LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice lives in Django's language cookie for a year; the
+# anonymous page cache keys on it along with Accept-Language.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The reference publication is Russian; its timestamps are Moscow time.
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True

@@ -43,7 +43,7 @@ def test_it_refuses_a_sign_up_with_the_honeypot_filled(client, caplog):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert REFUSED in html
+    assert str(REFUSED) in html
     # What the visitor typed is kept; the honeypot comes back empty.
     assert 'value="Volga Cossack"' in html
     assert 'value="volga@example.org"' in html

@@ -46,7 +46,7 @@ def test_it_refuses_a_comment_with_the_honeypot_filled(signed_in, article, caplo
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert REFUSED in html
+    assert str(REFUSED) in html
     assert "The Americans *once again* made it clear." in html
     assert "x.example" not in html
     assert not Comment.objects.exists()
@@ -64,7 +64,7 @@ def test_it_refuses_a_reply_with_the_honeypot_filled(signed_in, article):
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert REFUSED in html
+    assert str(REFUSED) in html
     assert "The Americans *once again* made it clear." in html
     assert list(Comment.objects.values_list("number", flat=True)) == ["1"]
 

@@ -66,6 +66,7 @@ def test_it_tells_a_page_about_comments_newer_than_it(client, article, alice, bo
         {
             "id": f"{reply.pk}-2",
             "count": 2,
+            "text": "2 new comments",
             "after": reply.pk,
             "first": "2",
             "latest": "2.1",
@@ -169,6 +170,7 @@ def test_it_streams_under_asgi(article, alice, bob):
         {
             "id": f"{new.pk}-1",
             "count": 1,
+            "text": "1 new comment",
             "after": new.pk,
             "first": "2",
             "latest": "2",
@@ -224,6 +226,7 @@ def test_the_stream_polls_the_database_without_redis(stream, article, alice, bob
         {
             "id": f"{new.pk}-1",
             "count": 1,
+            "text": "1 new comment",
             "after": new.pk,
             "first": "2",
             "latest": "2",

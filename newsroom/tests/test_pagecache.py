@@ -42,7 +42,7 @@ def test_a_vote_and_an_edit_expire_the_page(client, article, alice, bob):
     url = article.get_absolute_url()
     client.get(url)
     actions.cast_vote(comment=comment, user=bob, value=1)
-    assert 'title="1 points">+1</span>' in client.get(url).content.decode()
+    assert 'title="1 point">+1</span>' in client.get(url).content.decode()
     actions.edit_comment(comment=comment, editor=alice, body="Corrected")
     assert "Corrected" in client.get(url).content.decode()
 
@@ -127,3 +127,34 @@ def test_a_change_made_by_another_process_is_seen_within_the_validator_time(
     assert "From elsewhere" not in client.get(url).content.decode()
     clock[0] += pagecache.VALIDATOR_SECONDS
     assert "From elsewhere" in client.get(url).content.decode()
+
+
+def test_each_language_gets_its_own_copy_from_the_warm_cache(article):
+    """An English and a Russian visitor never get each other's cached page."""
+    from django.conf import settings
+    from django.test import Client
+
+    url = article.get_absolute_url()
+    english, russian, by_header = Client(), Client(), Client()
+    russian.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    ru_header = {"HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9"}
+    english.get(url)
+    russian.get(url)
+    by_header.get(url, **ru_header)
+
+    english_page, english_queries = get(english, url)
+    russian_page, russian_queries = get(russian, url)
+    header_page, header_queries = get(by_header, url, **ru_header)
+
+    assert (english_queries, russian_queries, header_queries) == (0, 0, 0)
+    assert '<html lang="en">' in english_page.content.decode()
+    assert "Sign in" in english_page.content.decode()
+    for page in (russian_page, header_page):
+        html = page.content.decode()
+        assert '<html lang="ru">' in html
+        assert "Войти" in html
+        assert page["Content-Language"] == "ru"
+    assert english_page["Content-Language"] == "en"
+    vary = {part.strip() for part in russian_page["Vary"].split(",")}
+    assert {"Accept-Language", "Cookie"} <= vary
+    assert english_page["ETag"] != russian_page["ETag"]

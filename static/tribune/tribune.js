@@ -22,18 +22,22 @@
   function addParagraphLinks() {
     var body = document.querySelector(".article-body");
     if (!body || !commentBox()) return;
+    // The words come from the page, in the reader's language.
+    var wrap = document.getElementById("comment-form");
+    var label = wrap.getAttribute("data-quote-label") || "Quote";
+    var title = wrap.getAttribute("data-quote-title") || label;
     body.querySelectorAll("p[id^='p-']").forEach(function (p) {
       var link = document.createElement("a");
       link.href = "?quote=" + p.id + "#comment-form";
       link.className = "quote-this";
-      link.textContent = "Quote";
-      link.setAttribute("aria-label", "Quote this paragraph in a comment");
+      link.textContent = label;
+      link.setAttribute("aria-label", title);
       link.addEventListener("click", function (event) {
         event.preventDefault();
         var selection = window.getSelection();
         var text = selection && !selection.isCollapsed && p.contains(selection.anchorNode)
           ? selection.toString()
-          : p.textContent.replace(/Quote$/, "");
+          : p.textContent.slice(0, p.textContent.length - (p.textContent.endsWith(label) ? label.length : 0));
         insertQuote(commentBox(), text);
       });
       p.appendChild(link);
@@ -53,8 +57,10 @@
 
   var source = null;
 
-  function describe(count) {
-    return count === 1 ? "1 new comment" : count + " new comments";
+  // The server sends the words in the reader's language (data.text).
+  function describe(data) {
+    if (data.text) return data.text;
+    return data.count === 1 ? "1 new comment" : data.count + " new comments";
   }
 
   function show(region, data) {
@@ -62,7 +68,7 @@
       region.replaceChildren();
       return;
     }
-    var text = describe(data.count);
+    var text = describe(data);
     var link = region.querySelector("a");
     if (link && link.getAttribute("href") === data.url &&
         region.querySelector(".live-count").textContent === text) {
@@ -76,7 +82,7 @@
     link = document.createElement("a");
     link.href = data.url;
     link.className = "live-show";
-    link.textContent = "Show";
+    link.textContent = region.getAttribute("data-show") || "Show";
     notice.append(count, " — ", link);
     region.replaceChildren(notice);
   }
