@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "tribune",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
