@@ -23,6 +23,14 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 class TokenAuth(HttpBearer):
     """A personal access token; an unknown or revoked one is a 401 at once."""
 
+    def __call__(self, request: HttpRequest):
+        # ninja's own logs any other Authorization header whole when DEBUG is
+        # on, credentials included; another scheme here just means "not us".
+        scheme, _, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request: HttpRequest, token: str):
         """The token's reader (one query; one more at most once a minute)."""
         token = token.strip()

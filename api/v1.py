@@ -11,9 +11,11 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -48,7 +50,30 @@ from moderation.actions import ModerationRefused
 from moderation.models import SiteMode
 from newsroom.models import Article, Byline
 
-api = NinjaAPI(
+
+class TribuneAPI(NinjaAPI):
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        return _cache_headers(request, response)
+
+    def create_temporal_response(self, request):
+        return _cache_headers(request, super().create_temporal_response(request))
+
+
+def _cache_headers(request, response):
+    """Keep answers given for a reader out of shared caches (nginx's micro-
+    cache keys on the URL alone): they may hold that reader's own data."""
+    patch_vary_headers(response, ["Authorization"])
+    if "HTTP_AUTHORIZATION" in request.META or (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+    ):
+        patch_cache_control(response, private=True)
+    return response
+
+
+api = TribuneAPI(
     title="Tribune API",
     version="1",
     description=(
@@ -69,7 +94,14 @@ Slug = Annotated[str, Path(pattern=r"^[-\w]{1,200}$", description="The article's
 CommentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The comment's id")]
 
 # Responses every write may give besides its success.
-WRITE_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: Error}
+WRITE_ERRORS = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    413: Error,
+    429: Error,
+}
 # Bounds what the thread version does not track: ranks change with votes in
 # other threads (the page's cached thread keeps them as long).
 THREAD_CACHE_SECONDS = 300
@@ -123,6 +155,11 @@ def _invalid(request, exc: NinjaValidationError):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return _error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return _error(request, 413, "The request is too large.")
 
 
 @api.exception_handler(HttpError)

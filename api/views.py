@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -63,3 +64,7 @@ def revoke(request, pk):
     actions.revoke_token(user=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
     return redirect("api-tokens")
+
+
+def not_found(request):
+    return JsonResponse({"detail": "No such API endpoint."}, status=404)

@@ -213,3 +213,28 @@ def test_it_keeps_the_site_s_numbering(as_user, article, alice, bob, no_rate_lim
     discussion.post_comment(article=article, author=alice, body="Two")
     response = as_user(bob)("POST", path(article), {"body": "Reply", "parent": "2"})
     assert response.json()["number"] == "2.1"
+
+
+def test_it_answers_a_body_too_large_in_json(as_user, article, alice, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = as_user(alice)("POST", path(article), {"body": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The request is too large."
+    assert not Comment.objects.exists()
+
+
+def test_it_refuses_a_body_that_is_not_json(client, token_of, article, alice):
+    response = client.post(
+        f"/api/v1{path(article)}",
+        {"body": "Hello"},
+        HTTP_AUTHORIZATION=f"Bearer {token_of(alice)}",
+    )
+    assert response.status_code == 400
+    assert "detail" in response.json()
+    assert not Comment.objects.exists()
+
+
+def test_it_answers_unknown_endpoints_in_json(anonymous):
+    response = anonymous("GET", "/nothing/here")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such API endpoint."}

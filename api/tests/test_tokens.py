@@ -173,3 +173,14 @@ def test_the_profile_page_links_to_the_tokens(client, alice):
     client.force_login(alice)
     page = client.get(reverse("accounts-profile-edit")).content.decode()
     assert reverse("api-tokens") in page
+
+
+def test_answers_for_a_reader_stay_out_of_shared_caches(
+    client, token_of, alice, article
+):
+    mine = Api(Client(), token_of(alice))("GET", "/me")
+    assert "private" in mine["Cache-Control"]
+    assert "Authorization" in mine["Vary"]
+    public = Api(client)("GET", "/articles")
+    assert "private" not in public.get("Cache-Control", "")
+    assert "Authorization" in public["Vary"]
