@@ -102,6 +102,19 @@ WRITE_ERRORS = {
     413: Error,
     429: Error,
 }
+# The 429 answers say when to try again, in seconds.
+RETRY_AFTER = {
+    "responses": {
+        "429": {
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until the reader may try again.",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
+        }
+    }
+}
 # Bounds what the thread version does not track: ranks change with votes in
 # other threads (the page's cached thread keeps them as long).
 THREAD_CACHE_SECONDS = 300
@@ -147,7 +160,9 @@ def _invalid(request, exc: NinjaValidationError):
     for error in exc.errors:
         # loc is (where, [param name,] field …): keep the field's own path.
         loc = [str(part) for part in error.get("loc", ())]
-        field = ".".join(loc[2:] or loc[1:] or ["__all__"])
+        # A missing or empty JSON body concerns no one field.
+        field = ".".join(loc[2:] or (loc[1:] if loc[:1] != ["body"] else []))
+        field = field or "__all__"
         errors.setdefault(field, []).append(error.get("msg", "Invalid value."))
     return _error(request, 400, "Check the fields named in errors.", errors=errors)
 
@@ -483,6 +498,7 @@ def _own_comment(request, pk: int) -> Comment:
     "/articles/{slug}/comments",
     auth=REQUIRED,
     response={201: CommentOut, **WRITE_ERRORS},
+    openapi_extra=RETRY_AFTER,
     tags=["discussion"],
     summary="Post a comment, or a reply with parent",
 )
@@ -602,6 +618,7 @@ def vote(request: HttpRequest, comment_id: CommentId, data: VoteIn):
     "/comments/{comment_id}/reports",
     auth=REQUIRED,
     response={201: ReportOut, **WRITE_ERRORS},
+    openapi_extra=RETRY_AFTER,
     tags=["discussion"],
     summary="Report a comment to the moderators",
 )
