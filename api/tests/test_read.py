@@ -217,3 +217,31 @@ def test_it_shows_a_new_comment_at_once(anonymous, article, alice, bob):
     assert thread(anonymous, article)["comments"] == []
     discussion.post_comment(article=article, author=alice, body="Fresh")
     assert thread(anonymous, article)["comments"][0]["number"] == "1"
+
+
+def test_it_reads_an_article_with_a_cyrillic_slug(anonymous, section):
+    make_article(section, "совместные-операции")
+    response = anonymous("GET", "/articles/совместные-операции")
+    assert response.status_code == 200
+    assert response.json()["slug"] == "совместные-операции"
+    assert anonymous("GET", "/articles/совместные-операции/comments").status_code == 200
+
+
+def test_it_gives_only_sanitized_html(as_user, anonymous, article, alice, settings):
+    settings.TRIBUNE_LINKS_MIN_TRUST = 0  # publish the link at once
+    body = '<script>alert(1)</script> [x](javascript:alert(2)) <b onclick="y">z</b>'
+    posted = as_user(alice)(
+        "POST", f"/articles/{article.slug}/comments", {"body": body}
+    )
+    assert posted.status_code == 201
+    html = thread(anonymous, article)["comments"][0]["body_html"]
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript' not in html
+    assert "<b " not in html
+    assert posted.json()["body_html"] == html
+
+
+def test_me_needs_a_reader(anonymous, db):
+    response = anonymous("GET", "/me")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
