@@ -59,3 +59,8 @@ def revoke_token(*, user: User, token: AccessToken) -> AccessToken:
             revoked_at=token.revoked_at
         )
     return token
+
+
+def revoke_tokens(tokens) -> int:
+    """Revoke every token of the queryset not revoked yet (admins); return how many."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

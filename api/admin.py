@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.utils import timezone
 
+from api import actions
 from api.models import AccessToken
 
 
@@ -28,7 +28,5 @@ class AccessTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        count = actions.revoke_tokens(queryset)
         self.message_user(request, f"{count} token(s) revoked.")
