@@ -245,3 +245,24 @@ def test_me_needs_a_reader(anonymous, db):
     response = anonymous("GET", "/me")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_it_answers_an_unchanged_thread_with_304(
+    anonymous, article, alice, no_rate_limit
+):
+    discussion.post_comment(article=article, author=alice, body="Hello")
+    first = anonymous("GET", f"/articles/{article.slug}/comments")
+    again = anonymous(
+        "GET", f"/articles/{article.slug}/comments", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    cache.clear()
+    cold = anonymous("GET", f"/articles/{article.slug}/comments")
+    assert cold.content == first.content
+    discussion.post_comment(article=article, author=alice, body="Again")
+    changed = anonymous(
+        "GET", f"/articles/{article.slug}/comments", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
