@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "tribune",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("moderation.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/", include("api.urls")),
     path("", include("discussion.urls")),
     path("", include("newsroom.urls")),
 ]
