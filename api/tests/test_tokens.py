@@ -49,11 +49,11 @@ def test_it_authenticates_with_the_token_and_notes_its_use(client, alice):
 def test_it_notes_use_at_most_once_a_minute(token_of, alice, django_assert_num_queries):
     api = Api(Client(), token_of(alice))
     api("GET", "/me")
-    # The token with its reader, and the reader's permissions (two).
-    with django_assert_num_queries(3):
+    # The token with its reader, and whether the reader moderates.
+    with django_assert_num_queries(2):
         api("GET", "/me")
     AccessToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=5))
-    with django_assert_num_queries(4):  # and the note of its use
+    with django_assert_num_queries(3):  # and the note of its use
         api("GET", "/me")
 
 
