@@ -105,7 +105,6 @@ def live(tmp_path_factory):
         }
         if DATABASE_URL.startswith("postgres"):
             env["DATABASE_URL"] = stack.enter_context(scratch_database(DATABASE_URL))
-            env["DATABASE_CONN_MAX_AGE"] = "0"
         else:
             env["SQLITE_PATH"] = str(tmp / "live.sqlite3")
         if REDIS_URL:

@@ -98,18 +98,23 @@ def test_it_execs_granian_with_the_options_given(execv):
     assert _option(argv, "--blocking-threads") == "3"
 
 
-def test_it_keeps_the_wsgi_defaults_without_live(execv):
+def test_it_keeps_the_wsgi_defaults_without_live(execv, monkeypatch):
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "600")
     call_command("serve")
     [argv] = execv
+    assert os.environ["DATABASE_CONN_MAX_AGE"] == "600"
     assert argv[-1] == "tribune.wsgi:application"
     assert _option(argv, "--port") == "8000"
     assert _option(argv, "--blocking-threads") == "4"
     assert _option(argv, "--workers-kill-timeout") == "30"
 
 
-def test_it_execs_the_live_server_with_live(execv):
+def test_it_execs_the_live_server_with_live(execv, monkeypatch):
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "600")
     call_command("serve", "--live")
     [argv] = execv
+    # No persistent connections under ASGI, whatever the environment file says.
+    assert os.environ["DATABASE_CONN_MAX_AGE"] == "0"
     assert argv[0] == sys.executable
     assert argv[-1] == "tribune.asgi:application"
     assert _option(argv, "--interface") == "asginl"

@@ -35,10 +35,12 @@ carries thousands of idle streams (--streams at most; beyond that readers
 wait in the listen backlog). nginx routes only /live/ there. Any other URL
 would work too, its synchronous view run in a thread, but is not routed there:
 pages stay on the WSGI server, with its threads, page cache and database
-connections. Stopping it cuts the open streams after --kill-timeout (5 s):
-browsers reconnect by themselves. Under WSGI the live view answers at once
-and the browser polls instead (every TRIBUNE_LIVE_POLL_SECONDS), so the site
-works without it, only with more requests.
+connections (the live server keeps none: DATABASE_CONN_MAX_AGE=0, as
+Django advises under ASGI). Stopping it cuts the open streams after
+--kill-timeout (5 s); browsers reconnect by themselves. Under WSGI the live
+view answers at once and the browser polls instead (every
+TRIBUNE_LIVE_POLL_SECONDS), so the site works without it, only with more
+requests.
 
 Any other granian setting can be given in the environment as GRANIAN_*
 (for example GRANIAN_WORKERS_MAX_RSS=512); the options here take precedence.
@@ -250,6 +252,12 @@ class Command(BaseCommand):
             access_log=options["access_log"],
             static=static,
         )
+        if live:
+            # Under ASGI each request's synchronous code runs in a thread made
+            # for it, so a kept connection would outlive its thread unclosed
+            # (Django's advice: no persistent connections under ASGI). The
+            # live view gives its connection back after each query anyway.
+            os.environ["DATABASE_CONN_MAX_AGE"] = "0"
         # The system checks may have opened a connection; granian's workers
         # open their own.
         connections.close_all()
