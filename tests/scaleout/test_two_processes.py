@@ -9,9 +9,9 @@ updates (published on Redis by the process that took the comment).
 
 The servers are separate processes, so pytest-django's test database is of
 no use to them: the module makes its own scratch database on the PostgreSQL
-server DATABASE_URL names (dropped afterwards) and uses a Redis database of
-its own (flushed before and after). It runs only when DATABASE_URL is
-PostgreSQL and REDIS_URL is set, as in CI's second run.
+server DATABASE_URL names (dropped afterwards, see tests/servers.py) and uses
+a Redis database of its own (flushed before and after). It runs only when
+DATABASE_URL is PostgreSQL and REDIS_URL is set, as in CI's second run.
 """
 
 import contextlib
@@ -20,8 +20,6 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.servers import (
+    free_port,
+    run,
+    scratch_database,
+    stop,
+    wait_healthy,
+    with_path,
+)
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -93,45 +100,6 @@ print(json.dumps(articles))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _with_path(url: str, path: str) -> str:
-    return urllib.parse.urlsplit(url)._replace(path=path).geturl()
-
-
-@contextlib.contextmanager
-def _scratch_database():
-    """A new, empty database beside DATABASE_URL's; yields its URL."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urllib.parse.urlsplit(DATABASE_URL)
-    name = f"tribune_scaleout_{secrets.token_hex(6)}"
-    maintenance = psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=urllib.parse.unquote(parts.username or "") or None,
-        password=urllib.parse.unquote(parts.password or "") or None,
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=10,
-    )
-    with maintenance:
-        maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield _with_path(DATABASE_URL, f"/{name}")
-        finally:
-            maintenance.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)
-                )
-            )
-
-
 @contextlib.contextmanager
 def _scratch_redis():
     """A Redis database number other than the suite's, flushed before and after."""
@@ -140,7 +108,7 @@ def _scratch_redis():
     parts = urllib.parse.urlsplit(REDIS_URL)
     suite_db = parts.path.strip("/") or "0"
     db = 6 if suite_db == "5" else 5
-    url = _with_path(REDIS_URL, f"/{db}")
+    url = with_path(REDIS_URL, f"/{db}")
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
     client.flushdb()
     try:
@@ -148,18 +116,6 @@ def _scratch_redis():
     finally:
         client.flushdb()
         client.close()
-
-
-def _run(argv, env, timeout=120) -> str:
-    try:
-        done = subprocess.run(  # noqa: S603 (our own command line)
-            argv, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"{argv[2:5]} took more than {timeout} s:\n{e.stderr}")
-    if done.returncode:
-        pytest.fail(f"{argv[2:5]} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 @dataclass
@@ -171,40 +127,13 @@ class Site:
     logs: list[Path] = field(default_factory=list)
 
 
-def _stop(server: subprocess.Popen) -> None:
-    # granian and its workers share the session started for them.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        server.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait(timeout=5)
-
-
-def _wait_healthy(server, base: str, log: Path, deadline: float) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    while True:
-        try:
-            with opener.open(f"{base}/healthz", timeout=2) as response:
-                health = json.loads(response.read())
-            break
-        except urllib.error.HTTPError as e:
-            pytest.fail(f"{base}/healthz answered {e.code}: {e.read()!r}")
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"tribune serve at {base} did not answer:\n{log.read_text()}"
-                )
-            time.sleep(0.2)
-    assert health["status"] == "ok", health
-    assert health["cache"]["backend"] != "locmem", health
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("scaleout")
-    with _scratch_database() as database_url, _scratch_redis() as (redis_url, _):
+    with (
+        scratch_database(DATABASE_URL) as database_url,
+        _scratch_redis() as (redis_url, _),
+    ):
         env = {
             k: v
             for k, v in os.environ.items()
@@ -235,7 +164,7 @@ def site(tmp_path_factory):
             text=True,
         )
         try:
-            _run([*tribune, "migrate", "-v0"], env)
+            run([*tribune, "migrate", "-v0"], env)
             seed_env = {
                 **env,
                 "SCALEOUT_PASSWORD": PASSWORD,
@@ -243,7 +172,7 @@ def site(tmp_path_factory):
                 "SCALEOUT_ARTICLES": " ".join((VISIBLE, LIMITS, LIVE)),
                 "SCALEOUT_LIVE": LIVE,
             }
-            articles = json.loads(_run([sys.executable, "-c", SEED], seed_env))
+            articles = json.loads(run([sys.executable, "-c", SEED], seed_env))
             output, _ = collect.communicate(timeout=120)
             if collect.returncode:
                 pytest.fail(f"collectstatic failed:\n{output}")
@@ -255,7 +184,7 @@ def site(tmp_path_factory):
         servers, bases, logs = [], [], []
         try:
             for name in ("a", "b"):
-                port = _free_port()
+                port = free_port()
                 log = tmp / f"serve-{name}.log"
                 with log.open("wb") as out:
                     servers.append(
@@ -271,11 +200,12 @@ def site(tmp_path_factory):
                 logs.append(log)
             deadline = time.monotonic() + START_TIMEOUT
             for server, base, log in zip(servers, bases, logs, strict=True):
-                _wait_healthy(server, base, log, deadline)
+                health = wait_healthy(server, base, log, deadline)
+                assert health["cache"]["backend"] != "locmem", health
             yield Site(*bases, articles=articles, redis_url=redis_url, logs=logs)
         finally:
             for server in servers:
-                _stop(server)
+                stop(server)
             # Shown with a failing test's captured output.
             for log in logs:
                 print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")

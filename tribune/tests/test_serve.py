@@ -49,6 +49,39 @@ def test_it_serves_static_files_only_when_asked():
     assert argv[-1] == "tribune.wsgi:application"
 
 
+def test_it_builds_the_live_servers_asgi_command_line():
+    argv = serve.granian_argv(live=True, python="/venv/bin/python")
+    assert argv[-1] == "tribune.asgi:application"
+    # Django has no ASGI lifespan support: granian must not ask for it.
+    assert _option(argv, "--interface") == "asginl"
+    assert _option(argv, "--port") == "8001"
+    assert _option(argv, "--workers") == "1"
+    assert _option(argv, "--backpressure") == str(serve.LIVE_STREAMS)
+    # granian runs ASGI apps on one event loop; extra threads are refused.
+    assert "--blocking-threads" not in argv
+    # The production defaults stay.
+    assert "--respawn-failed-workers" in argv
+    assert "--no-access-log" in argv
+    assert _option(argv, "--http") == "1"
+    assert "--no-ws" in argv
+
+
+def test_it_gives_the_live_server_the_options_given():
+    argv = serve.granian_argv(
+        live=True, host="::", port=9001, workers=2, streams=500, kill_timeout=7
+    )
+    assert _option(argv, "--host") == "::"
+    assert _option(argv, "--port") == "9001"
+    assert _option(argv, "--workers") == "2"
+    assert _option(argv, "--backpressure") == "500"
+    assert _option(argv, "--workers-kill-timeout") == "7"
+
+
+def test_it_runs_one_live_worker_whatever_the_cpus(monkeypatch):
+    monkeypatch.setattr(serve, "_cpu_count", lambda: 6)
+    assert _option(serve.granian_argv(live=True), "--workers") == "1"
+
+
 @pytest.fixture
 def execv(monkeypatch):
     calls = []
@@ -63,6 +96,52 @@ def test_it_execs_granian_with_the_options_given(execv):
     assert _option(argv, "--port") == "8123"
     assert _option(argv, "--workers") == "2"
     assert _option(argv, "--blocking-threads") == "3"
+
+
+def test_it_keeps_the_wsgi_defaults_without_live(execv, monkeypatch):
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "600")
+    call_command("serve")
+    [argv] = execv
+    assert os.environ["DATABASE_CONN_MAX_AGE"] == "600"
+    assert argv[-1] == "tribune.wsgi:application"
+    assert _option(argv, "--port") == "8000"
+    assert _option(argv, "--blocking-threads") == "4"
+    assert _option(argv, "--workers-kill-timeout") == "30"
+
+
+def test_it_execs_the_live_server_with_live(execv, monkeypatch):
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "600")
+    call_command("serve", "--live")
+    [argv] = execv
+    # No persistent connections under ASGI, whatever the environment file says.
+    assert os.environ["DATABASE_CONN_MAX_AGE"] == "0"
+    assert argv[0] == sys.executable
+    assert argv[-1] == "tribune.asgi:application"
+    assert _option(argv, "--interface") == "asginl"
+    assert _option(argv, "--port") == "8001"
+    assert _option(argv, "--workers") == "1"
+    # Open streams are cut soon on a stop; browsers reconnect.
+    assert _option(argv, "--workers-kill-timeout") == str(serve.LIVE_KILL_TIMEOUT)
+
+
+def test_it_execs_the_live_server_with_the_options_given(execv):
+    call_command(
+        "serve", "--live", "--port", "9101", "--streams", "100", "--kill-timeout", "9"
+    )
+    [argv] = execv
+    assert _option(argv, "--port") == "9101"
+    assert _option(argv, "--backpressure") == "100"
+    assert _option(argv, "--workers-kill-timeout") == "9"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--live", "--threads", "8"), ("--live", "--serve-static"), ("--streams", "10")],
+)
+def test_it_refuses_options_of_the_other_server(execv, options):
+    with pytest.raises(CommandError, match="--live"):
+        call_command("serve", *options)
+    assert execv == []
 
 
 def test_it_serves_static_root_when_asked(execv, settings, tmp_path):

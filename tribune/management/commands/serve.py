@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-HELP = """Run Tribune under the granian application server (WSGI).
+HELP = """Run Tribune under the granian application server: WSGI, or with --live
+the ASGI server for live updates.
 
 The command replaces itself with granian (exec), so the signals systemd or
 Ctrl-C send reach granian directly: SIGTERM and SIGINT stop it gracefully,
@@ -25,20 +26,51 @@ deploy/nginx/tribune.conf). For a quick try without nginx, run
 `tribune collectstatic` and give --serve-static: granian then serves
 STATIC_ROOT under STATIC_URL itself.
 
+--live runs the second server a production site needs: granian's ASGI
+interface on tribune.asgi:application, port 8001 by default, for the live
+updates (/articles/<slug>/live/) alone. There each open article page holds
+one Server-Sent Events response for up to TRIBUNE_LIVE_MAX_SECONDS, waiting
+on Redis (or polling the database) without a thread: one worker's event loop
+carries thousands of idle streams (--streams at most; beyond that readers
+wait in the listen backlog). nginx routes only /live/ there. Any other URL
+would work too, its synchronous view run in a thread, but is not routed there:
+pages stay on the WSGI server, with its threads, page cache and database
+connections (the live server keeps none: DATABASE_CONN_MAX_AGE=0, as
+Django advises under ASGI). Stopping it cuts the open streams after
+--kill-timeout (5 s); browsers reconnect by themselves. Under WSGI the live
+view answers at once and the browser polls instead (every
+TRIBUNE_LIVE_POLL_SECONDS), so the site works without it, only with more
+requests.
+
 Any other granian setting can be given in the environment as GRANIAN_*
 (for example GRANIAN_WORKERS_MAX_RSS=512); the options here take precedence.
 """
 
-# The WSGI entry point; ASGI is not needed while every view is synchronous.
+# Every view but the live one is synchronous: WSGI serves them, with threads.
 TARGET = "tribune.wsgi:application"
+# The live updates' streams (discussion/live.py) need an event loop. Django
+# has no ASGI lifespan events, so granian is told not to send them (asginl).
+LIVE_TARGET = "tribune.asgi:application"
+LIVE_INTERFACE = "asginl"
+LIVE_PORT = 8001
+# Open streams per live worker. Each holds a socket from nginx and, with
+# Redis, a pub/sub connection: the open-files limit must allow twice as many
+# (LimitNOFILE in deploy/systemd/tribune-live.service).
+LIVE_STREAMS = 4096
+# A stream does not end by itself for minutes, so stopping the live server
+# waits only briefly: readers' browsers reconnect, meanwhile through nginx to
+# the WSGI server (its backup upstream), which answers them with polls.
+LIVE_KILL_TIMEOUT = 5
 
 
 def granian_argv(
     *,
+    live: bool = False,
     host: str = "127.0.0.1",
-    port: int = 8000,
+    port: int | None = None,
     workers: int | None = None,
     threads: int = 4,
+    streams: int = LIVE_STREAMS,
     backlog: int = 2048,
     kill_timeout: int = 30,
     access_log: bool = False,
@@ -48,30 +80,44 @@ def granian_argv(
 ) -> list[str]:
     """Return the command line that runs granian with these settings.
 
-    `workers` defaults to the number of CPUs this process may use; `static`
-    is (URL route, directory) when granian should serve static files itself.
+    Without `live`: the WSGI server on port 8000, `workers` defaulting to the
+    number of CPUs this process may use, each taking `threads` requests at a
+    time. With `live`: the ASGI server for live updates on port 8001, one
+    worker by default, each holding up to `streams` responses (`threads` is
+    not used: one event loop runs them). `static` is (URL route, directory)
+    when granian should serve static files itself.
     """
+    if port is None:
+        port = LIVE_PORT if live else 8000
     if workers is None:
-        workers = _cpu_count()
+        workers = 1 if live else _cpu_count()
     if working_dir is None:
         working_dir = settings.BASE_DIR
+    if live:
+        # One event loop per worker (granian allows a single blocking thread
+        # under ASGI); a worker takes new streams until it holds `streams`.
+        concurrency = ["--backpressure", str(streams)]
+    else:
+        concurrency = [
+            "--blocking-threads",
+            str(threads),
+            # A busy worker stops accepting; an idle one takes the connection.
+            "--backpressure",
+            str(threads),
+        ]
     argv = [
         python,
         "-m",
         "granian",
         "--interface",
-        "wsgi",
+        LIVE_INTERFACE if live else "wsgi",
         "--host",
         host,
         "--port",
         str(port),
         "--workers",
         str(workers),
-        "--blocking-threads",
-        str(threads),
-        # A busy worker stops accepting; an idle one takes the connection.
-        "--backpressure",
-        str(threads),
+        *concurrency,
         "--backlog",
         str(backlog),
         "--http",
@@ -87,7 +133,7 @@ def granian_argv(
     if static:
         route, directory = static
         argv += ["--static-path-route", route, "--static-path-mount", str(directory)]
-    argv.append(TARGET)
+    argv.append(LIVE_TARGET if live else TARGET)
     return argv
 
 
@@ -122,22 +168,38 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--live",
+            action="store_true",
+            help="Run the ASGI server for live updates (/articles/<slug>/live/) "
+            f"instead: port {LIVE_PORT} and one worker by default.",
+        )
+        parser.add_argument(
             "--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1)."
         )
         parser.add_argument(
-            "--port", type=_positive, default=8000, help="Port (default 8000)."
+            "--port",
+            type=_positive,
+            default=None,
+            help=f"Port (default 8000; {LIVE_PORT} with --live).",
         )
         parser.add_argument(
             "--workers",
             type=_positive,
             default=None,
-            help=f"Worker processes (default: one per CPU, here {_cpu_count()}).",
+            help=f"Worker processes (default: one per CPU, here {_cpu_count()}; "
+            "1 with --live).",
         )
         parser.add_argument(
             "--threads",
             type=_positive,
-            default=4,
-            help="Threads per worker (default 4).",
+            default=None,
+            help="Threads per worker (default 4; not with --live).",
+        )
+        parser.add_argument(
+            "--streams",
+            type=_positive,
+            default=None,
+            help=f"With --live: open streams per worker (default {LIVE_STREAMS}).",
         )
         parser.add_argument(
             "--backlog",
@@ -148,8 +210,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kill-timeout",
             type=_positive,
-            default=30,
-            help="Seconds a stopping worker may take before it is killed (default 30).",
+            default=None,
+            help="Seconds a stopping worker may take before it is killed "
+            f"(default 30; {LIVE_KILL_TIMEOUT} with --live).",
         )
         parser.add_argument(
             "--access-log",
@@ -160,21 +223,41 @@ class Command(BaseCommand):
             "--serve-static",
             action="store_true",
             help="Serve STATIC_ROOT under STATIC_URL (trying without nginx; "
-            "run collectstatic first).",
+            "run collectstatic first; not with --live).",
         )
 
-    def handle(self, *args, serve_static, **options):
+    def handle(self, *args, live, serve_static, threads, streams, **options):
+        if live:
+            for given, option in (
+                (threads, "--threads"),
+                (serve_static, "--serve-static"),
+            ):
+                if given:
+                    raise CommandError(
+                        f"{option} is for the WSGI server, not with --live "
+                        "(one event loop holds the streams; see --streams)."
+                    )
+        elif streams is not None:
+            raise CommandError("--streams goes with --live.")
         static = self._static() if serve_static else None
         argv = granian_argv(
+            live=live,
             host=options["host"],
             port=options["port"],
             workers=options["workers"],
-            threads=options["threads"],
+            threads=threads or 4,
+            streams=streams or LIVE_STREAMS,
             backlog=max(128, options["backlog"]),
-            kill_timeout=options["kill_timeout"],
+            kill_timeout=options["kill_timeout"] or (LIVE_KILL_TIMEOUT if live else 30),
             access_log=options["access_log"],
             static=static,
         )
+        if live:
+            # Under ASGI each request's synchronous code runs in a thread made
+            # for it, so a kept connection would outlive its thread unclosed
+            # (Django's advice: no persistent connections under ASGI). The
+            # live view gives its connection back after each query anyway.
+            os.environ["DATABASE_CONN_MAX_AGE"] = "0"
         # The system checks may have opened a connection; granian's workers
         # open their own.
         connections.close_all()
