@@ -15,7 +15,9 @@ article slug and number) and keep their ids, so permalinks and links by id
 stay valid after a restore. Rows that belong to one parent (bylines, sources,
 tags of an article; revisions, quotes and votes of a comment) are nested in it.
 
-Not exported, by design (see SKIPPED): sessions (everyone signs in again),
+Not exported, by design (see SKIPPED): sessions (everyone signs in again)
+and API access tokens (programs get new ones), the search index (rebuilt by
+the restore),
 rate-limit counters, content types and permissions (rebuilt by migrate and
 named by natural key), e-mail already sent (only unsent outbox messages
 travel) and, unless asked for, password hashes: restored readers then have
