@@ -278,6 +278,8 @@ def test_it_streams_a_new_comment_to_an_open_page_and_ends_when_it_closes(
             "first": posted["number"],
             "latest": posted["number"],
             "url": f"/articles/{SLUG}/comments/{posted['number']}/",
+            # In the reader's language: English, the default (no cookie sent).
+            "text": "1 new comment",
         }
         assert heard_after < 2
         assert _server_side_open(live.port, stream.local_port)
