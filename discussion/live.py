@@ -25,9 +25,8 @@ import asyncio
 import json
 import logging
 from functools import cache, partial
+from typing import TYPE_CHECKING
 
-import redis
-import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
@@ -44,6 +43,9 @@ from django.views.decorators.http import require_GET
 
 from discussion.models import Comment
 from newsroom.models import Article
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger("tribune.live")
 
@@ -72,10 +74,19 @@ def _poll_seconds() -> float:
 # Publishing.
 
 
+def _lib():
+    """redis-py, imported when first needed: only sites with REDIS_URL use it,
+    and importing it costs a worker about 20 MB."""
+    import redis
+    import redis.asyncio
+
+    return redis
+
+
 @cache
-def _redis(url: str) -> redis.Redis:
+def _redis(url: str) -> "redis.Redis":
     # Short timeouts: a reader's post waits for this after its commit.
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return _lib().Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def publish_new_comment(comment: Comment) -> None:
@@ -103,7 +114,7 @@ def _publish(url: str, pk: int, message: dict) -> None:
     )
     try:
         _redis(url).publish(channel(message["article"]), json.dumps(message))
-    except redis.RedisError as error:
+    except _lib().RedisError as error:
         logger.warning("Live update for comment %s not published: %s", pk, error)
 
 
@@ -274,14 +285,14 @@ class _Subscription:
 
     async def open(self, url: str) -> None:
         try:
-            self.client = redis.asyncio.Redis.from_url(
+            self.client = _lib().asyncio.Redis.from_url(
                 url, socket_connect_timeout=2, health_check_interval=30
             )
             self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             await self.pubsub.subscribe(channel(self.article_id))
             # Wait for the confirmation: only then is nothing published missed.
             await self.pubsub.get_message(timeout=2)
-        except (redis.RedisError, OSError) as error:
+        except (_lib().RedisError, OSError) as error:
             logger.warning("Live updates fall back to polling: %s", error)
             await self.close()
 
@@ -295,7 +306,7 @@ class _Subscription:
                 if parsed is not None:
                     messages.append(parsed)
                 message = await self.pubsub.get_message(timeout=0)
-        except (redis.RedisError, OSError) as error:
+        except (_lib().RedisError, OSError) as error:
             logger.warning("Live updates fall back to polling: %s", error)
             await self.close()
         return messages
@@ -318,5 +329,5 @@ class _Subscription:
                 await pubsub.aclose()
             if client is not None:
                 await client.aclose()
-        except (redis.RedisError, OSError):
+        except (_lib().RedisError, OSError):
             pass
