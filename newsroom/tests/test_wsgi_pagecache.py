@@ -1,9 +1,9 @@
 """Anonymous article pages answered by the WSGI layer, before Django runs."""
 
 import pytest
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -17,6 +17,17 @@ class Answer:
         self.headers = dict(headers)
         self.body = body
         self.entered_django = entered_django
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """A real request closes old connections when it starts and ends, which
+    would close the test's transaction; Django's test client skips that too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
