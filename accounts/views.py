@@ -286,10 +286,10 @@ def delete(request: HttpRequest) -> HttpResponse:
             # Checked before the password, and with an unbound form, so a
             # throttled guess reveals nothing.
             form = DeleteAccountForm(user)
-            refusal = (
+            refusal = _(
                 "Too many wrong passwords. Your account was not deleted. "
-                f"Try again {ratelimit.describe_wait(wait)}."
-            )
+                "Try again %(when)s."
+            ) % {"when": ratelimit.describe_wait(wait)}
         else:
             form = DeleteAccountForm(user, request.POST)
             if form.is_valid():
@@ -371,7 +371,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts-password-change-done")
 
     def post(self, request, *args, **kwargs):
-        account_limit, _ = _signin_limits()
+        account_limit, _address_limit = _signin_limits()
         wait = ratelimit.retry_after(account_limit, _account_key(request.user.username))
         if not wait:
             return super().post(request, *args, **kwargs)
@@ -384,14 +384,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         form = self.get_form()
         _refuse_unchecked(
             form,
-            "Too many wrong passwords. Your password was not changed. "
-            f"Try again {ratelimit.describe_wait(wait)}.",
+            _(
+                "Too many wrong passwords. Your password was not changed. "
+                "Try again %(when)s."
+            )
+            % {"when": ratelimit.describe_wait(wait)},
         )
         return self.form_invalid(form)
 
     def form_invalid(self, form):
         if form.has_error("old_password", "password_incorrect"):
-            account_limit, _ = _signin_limits()
+            account_limit, _address_limit = _signin_limits()
             ratelimit.hit(account_limit, _account_key(self.request.user.username))
             security_log.warning(
                 "password change refused: wrong password username=%r address=%s",

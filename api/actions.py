@@ -4,6 +4,8 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from api.models import PREFIX_LENGTH, TOKEN_TAG, AccessToken, hash_token
@@ -27,16 +29,22 @@ def create_token(*, user: User, name: str) -> tuple[AccessToken, str]:
     """
     name = " ".join(name.split())
     if not name:
-        raise TokenRefused("Name the token, e.g. the app that will use it.")
+        raise TokenRefused(_("Name the token, e.g. the app that will use it."))
     if len(name) > 100:
-        raise TokenRefused("Keep the name under 100 characters.")
+        raise TokenRefused(_("Keep the name under 100 characters."))
     with transaction.atomic():
         # Serializes one reader's concurrent requests so the cap holds.
         User.objects.select_for_update().filter(pk=user.pk).exists()
         if AccessToken.objects.active().filter(user=user).count() >= MAX_ACTIVE_TOKENS:
             raise TokenRefused(
-                f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one you no "
-                "longer use first."
+                ngettext(
+                    "You have %(count)d active token; revoke one you no longer "
+                    "use first.",
+                    "You have %(count)d active tokens; revoke one you no longer "
+                    "use first.",
+                    MAX_ACTIVE_TOKENS,
+                )
+                % {"count": MAX_ACTIVE_TOKENS}
             )
         secret = secrets.token_urlsafe(32)
         text = f"{TOKEN_TAG}{secret}"
@@ -52,7 +60,7 @@ def create_token(*, user: User, name: str) -> tuple[AccessToken, str]:
 def revoke_token(*, user: User, token: AccessToken) -> AccessToken:
     """Stop `token` working for good. Only its owner (or an admin) revokes it."""
     if token.user_id != user.pk and not user.is_superuser:
-        raise TokenRefused("You can only revoke your own tokens.")
+        raise TokenRefused(_("You can only revoke your own tokens."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(

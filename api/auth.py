@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -42,11 +43,11 @@ class TokenAuth(HttpBearer):
             else None
         )
         if record is None:
-            raise ApiError(401, "This access token is not valid.")
+            raise ApiError(401, gettext("This access token is not valid."))
         if record.revoked_at is not None:
-            raise ApiError(401, "This access token was revoked.")
+            raise ApiError(401, gettext("This access token was revoked."))
         if not record.user.is_active:
-            raise ApiError(401, "The account of this access token is closed.")
+            raise ApiError(401, gettext("The account of this access token is closed."))
         now = timezone.now()
         if record.last_used_at is None or now - record.last_used_at > (
             LAST_USED_PRECISION

@@ -15,8 +15,10 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -149,7 +151,7 @@ def _unauthenticated(request, exc):
     return _error(
         request,
         401,
-        "Sign in, or send a personal access token as 'Authorization: Bearer …'.",
+        _("Sign in, or send a personal access token as 'Authorization: Bearer …'."),
         headers={"WWW-Authenticate": 'Bearer realm="api"'},
     )
 
@@ -164,18 +166,18 @@ def _invalid(request, exc: NinjaValidationError):
         # A missing or empty JSON body concerns no one field.
         field = ".".join(loc[2:] or (loc[1:] if loc[:1] != ["body"] else []))
         field = field or "__all__"
-        errors.setdefault(field, []).append(error.get("msg", "Invalid value."))
-    return _error(request, 400, "Check the fields named in errors.", errors=errors)
+        errors.setdefault(field, []).append(error.get("msg") or _("Invalid value."))
+    return _error(request, 400, _("Check the fields named in errors."), errors=errors)
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return _error(request, 404, str(exc) or "Not found.")
+    return _error(request, 404, str(exc) or _("Not found."))
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
-    return _error(request, 413, "The request is too large.")
+    return _error(request, 413, _("The request is too large."))
 
 
 @api.exception_handler(HttpError)
@@ -204,7 +206,7 @@ def _forbidden_unless(check, *args) -> None:
 def _visible_article(slug: str) -> Article:
     article = Article.objects.select_related("section").filter(slug=slug).first()
     if article is None or not article.is_visible:
-        raise Http404("No such article.")
+        raise Http404(_("No such article."))
     return article
 
 
@@ -423,6 +425,8 @@ def read_thread(
             sort,
             str(page),
             timezone.get_current_timezone_name(),
+            # Rank names and placeholders are in the reader's language.
+            translation.get_language() or "",
         ]
     )
     entry = cache.get(key)
@@ -495,7 +499,7 @@ def _comment_on_visible_article(pk: int) -> Comment:
         .first()
     )
     if comment is None or not comment.article.is_visible:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     return comment
 
 
@@ -503,7 +507,7 @@ def _own_comment(request, pk: int) -> Comment:
     """The comment, if the reader wrote it: 404 or 403 otherwise (as the pages)."""
     comment = _comment_on_visible_article(pk)
     if comment.author_id != request.auth.pk:
-        raise ApiError(403, "You can only change your own comments.")
+        raise ApiError(403, _("You can only change your own comments."))
     return comment
 
 
@@ -531,10 +535,10 @@ def post_comment(request: HttpRequest, slug: Slug, data: CommentIn):
             .first()
         )
         if parent is None:
-            message = "The comment you replied to does not exist."
+            message = _("The comment you replied to does not exist.")
             raise ApiError(400, message, errors={"parent": [message]})
         if parent.status != Comment.Status.PUBLISHED:
-            message = "That comment is no longer there to reply to."
+            message = _("That comment is no longer there to reply to.")
             raise ApiError(400, message, errors={"parent": [message]})
     try:
         comment = discussion.post_comment(
@@ -564,8 +568,14 @@ def edit_comment(request: HttpRequest, comment_id: CommentId, data: EditIn):
         minutes = settings.TRIBUNE_EDIT_WINDOW_SECONDS // 60
         raise ApiError(
             403,
-            f"Comments can be edited for {minutes} minutes after posting; "
-            "this one can no longer be changed.",
+            ngettext(
+                "Comments can be edited for %(minutes)d minute after posting; "
+                "this one can no longer be changed.",
+                "Comments can be edited for %(minutes)d minutes after posting; "
+                "this one can no longer be changed.",
+                minutes,
+            )
+            % {"minutes": minutes},
         )
     _forbidden_unless(discussion.check_can_write, user)
     closed = policy.comments_closed_message(comment.article)
@@ -608,7 +618,7 @@ def vote(request: HttpRequest, comment_id: CommentId, data: VoteIn):
     if SiteMode.current().read_only:
         raise ApiError(403, policy.comments_closed_message(comment.article))
     if comment.author_id == user.pk:
-        raise ApiError(403, "You cannot vote on your own comment.")
+        raise ApiError(403, _("You cannot vote on your own comment."))
     try:
         comment = discussion.cast_vote(comment=comment, user=user, value=data.value)
     except CommentRefused as refused:
@@ -639,18 +649,21 @@ def report(request: HttpRequest, comment_id: CommentId, data: ReportIn):
     user = request.auth
     comment = _comment_on_visible_article(comment_id)
     if comment.status != Comment.Status.PUBLISHED:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     refusal = policy.account_refusal(user)
     if refusal:
         raise ApiError(403, refusal)
     if comment.author_id == user.pk:
-        raise ApiError(403, "You cannot report your own comment; delete it instead.")
+        raise ApiError(403, _("You cannot report your own comment; delete it instead."))
     wait = ratelimit.retry_after(moderation.REPORTS_PER_HOUR, str(user.pk))
     if wait:
         raise ApiError(
             429,
-            "You have filed many reports in the last hour; moderators will get to "
-            f"them. You can report again {ratelimit.describe_wait(wait)}.",
+            _(
+                "You have filed many reports in the last hour; moderators will "
+                "get to them. You can report again %(when)s."
+            )
+            % {"when": ratelimit.describe_wait(wait)},
             retry_after=wait,
         )
     try:

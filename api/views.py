@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,10 +17,12 @@ from api.models import AccessToken
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label="Token name",
+        label=_("Token name"),
         max_length=100,
-        help_text="What will use it, e.g. “Reader app on my phone”.",
-        error_messages={"required": "Name the token, e.g. the app that will use it."},
+        help_text=_("What will use it, e.g. “Reader app on my phone”."),
+        error_messages={
+            "required": _("Name the token, e.g. the app that will use it.")
+        },
     )
 
 
@@ -62,9 +66,12 @@ def tokens(request):
 def revoke(request, pk):
     token = get_object_or_404(AccessToken, pk=pk, user=request.user)
     actions.revoke_token(user=request.user, token=token)
-    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    messages.success(
+        request,
+        gettext("Token “%(name)s” revoked: it no longer works.") % {"name": token.name},
+    )
     return redirect("api-tokens")
 
 
 def not_found(request):
-    return JsonResponse({"detail": "No such API endpoint."}, status=404)
+    return JsonResponse({"detail": gettext("No such API endpoint.")}, status=404)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.models import User
 from newsroom.models import Article
@@ -20,7 +20,13 @@ from newsroom.models import Article
 TRUSTED_GROUP = "Trusted readers"
 
 # Level names, lowest first; `trust_level` returns an index into this list.
-TRUST_LEVELS = ["New reader", "Reader", "Trusted reader", "Moderator"]
+# Translated where shown (gettext); the English names are the identifiers.
+TRUST_LEVELS = [
+    gettext_noop("New reader"),
+    gettext_noop("Reader"),
+    gettext_noop("Trusted reader"),
+    gettext_noop("Moderator"),
+]
 
 _LINK = re.compile(r"(https?://|www\.|\]\()", re.IGNORECASE)
 

@@ -187,7 +187,7 @@ def reader(request, pk):
             "history": history,
             "comments": comments,
             "counts": counts,
-            "trust": TRUST_LEVELS[trust_level(person)],
+            "trust": _(TRUST_LEVELS[trust_level(person)]),
             "reports_against": Report.objects.filter(comment__author=person).count(),
             "form": ReaderActionForm(),
             "now": timezone.now(),

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from discussion.models import MODERATE_PERMISSION
@@ -21,19 +23,20 @@ MAX_LINES = 1000
 
 class FilterForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[("", "All kinds"), *WordEntry.Kind.choices], required=False
+        choices=[("", _("All kinds")), *WordEntry.Kind.choices], required=False
     )
-    q = forms.CharField(label="Containing", required=False, max_length=100)
+    q = forms.CharField(label=_("Containing"), required=False, max_length=100)
 
 
 class AddForm(forms.Form):
     words = forms.CharField(
-        label="Words or phrases",
+        label=_("Words or phrases"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One a line. A trailing * matches any ending: “fuck*” matches "
-        "“fucking”.",
+        help_text=_(
+            "One a line. A trailing * matches any ending: “fuck*” matches “fucking”."
+        ),
         max_length=MAX_LINES * (words.MAX_LENGTH + 1),
-        error_messages={"required": "Enter at least one word or phrase."},
+        error_messages={"required": _("Enter at least one word or phrase.")},
     )
     kind = forms.ChoiceField(
         choices=WordEntry.Kind.choices,
@@ -45,10 +48,11 @@ class AddForm(forms.Form):
         lines = [line for line in self.cleaned_data["words"].splitlines()]
         lines = [line for line in lines if line.strip()]
         if not lines:
-            raise forms.ValidationError("Enter at least one word or phrase.")
+            raise forms.ValidationError(gettext("Enter at least one word or phrase."))
         if len(lines) > MAX_LINES:
             raise forms.ValidationError(
-                f"At most {MAX_LINES} lines at a time; this has {len(lines)}."
+                gettext("At most %(max)d lines at a time; this has %(count)d.")
+                % {"max": MAX_LINES, "count": len(lines)}
             )
         errors = []
         for line in lines:
@@ -63,10 +67,10 @@ class AddForm(forms.Form):
 
 class TryForm(forms.Form):
     phrase = forms.CharField(
-        label="Try a phrase",
+        label=_("Try a phrase"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        error_messages={"required": "Enter a phrase to try."},
+        error_messages={"required": _("Enter a phrase to try.")},
     )
 
 
@@ -133,12 +137,22 @@ def add(request):
     except ValueError as e:
         form.add_error("words", str(e))
         return _page(request, add_form=form, status=400)
-    messages.success(
-        request,
-        f"{len(entries)} {'entry is' if len(entries) == 1 else 'entries are'} "
-        f"now {kind}: {', '.join(entry.text for entry in entries[:20])}"
-        f"{' …' if len(entries) > 20 else ''}",
-    )
+    listed = ", ".join(entry.text for entry in entries[:20])
+    if len(entries) > 20:
+        listed += " …"
+    if kind == WordEntry.Kind.BANNED:
+        added = ngettext(
+            "%(count)d entry is now banned: %(entries)s",
+            "%(count)d entries are now banned: %(entries)s",
+            len(entries),
+        )
+    else:
+        added = ngettext(
+            "%(count)d entry is now suspect: %(entries)s",
+            "%(count)d entries are now suspect: %(entries)s",
+            len(entries),
+        )
+    messages.success(request, added % {"count": len(entries), "entries": listed})
     return redirect("moderation-words")
 
 
@@ -149,15 +163,19 @@ def remove(request):
     only = request.POST.get("only")
     texts = [only] if only else request.POST.getlist("entry")
     if not texts:
-        messages.error(request, "Tick the entries to remove first.")
+        messages.error(request, gettext("Tick the entries to remove first."))
         return redirect(_back(request))
     removed = words.remove_words(texts, request.user)
     if removed:
         messages.success(
-            request, f"Removed {removed} {'entry' if removed == 1 else 'entries'}."
+            request,
+            ngettext("Removed %(count)d entry.", "Removed %(count)d entries.", removed)
+            % {"count": removed},
         )
     else:
-        messages.info(request, "Nothing to remove: those entries were already gone.")
+        messages.info(
+            request, gettext("Nothing to remove: those entries were already gone.")
+        )
     return redirect(_back(request))
 
 

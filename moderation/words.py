@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from moderation.models import WordEntry
@@ -244,23 +245,35 @@ def _parse_entry(text: str) -> tuple[str, list[str]]:
     """Return the normal form of an entry and its folded words."""
     normal = " ".join(text.split()).casefold()
     if not normal:
-        raise ValueError("An entry cannot be empty.")
+        raise ValueError(gettext("An entry cannot be empty."))
     if len(normal) > MAX_LENGTH:
         raise ValueError(
-            f"“{normal[:30]}…” is {len(normal)} characters long; "
-            f"an entry can have at most {MAX_LENGTH}."
+            gettext(
+                "“%(start)s…” is %(length)d characters long; "
+                "an entry can have at most %(max)d."
+            )
+            % {"start": normal[:30], "length": len(normal), "max": MAX_LENGTH}
         )
     if "*" in normal.rstrip("*") or normal.endswith("**"):
         raise ValueError(
-            f"“{normal}”: a * may only end an entry (“fuck*” matches “fucking”)."
+            gettext(
+                "“%(entry)s”: a * may only end an entry (“fuck*” matches “fucking”)."
+            )
+            % {"entry": normal}
         )
     words = _entry_words(normal)
     if not words:
-        raise ValueError(f"“{normal}” has no letters or digits to match.")
+        raise ValueError(
+            gettext("“%(entry)s” has no letters or digits to match.")
+            % {"entry": normal}
+        )
     if normal.endswith("*") and len(words[-1]) < MIN_PREFIX:
         raise ValueError(
-            f"“{normal}” would match too many words; give at least "
-            f"{MIN_PREFIX} letters before the *."
+            gettext(
+                "“%(entry)s” would match too many words; give at least "
+                "%(min)d letters before the *."
+            )
+            % {"entry": normal, "min": MIN_PREFIX}
         )
     return normal, words
 
@@ -636,7 +649,7 @@ def _normalise_all(words: Iterable[str]) -> list[str]:
     if errors:
         raise ValueError(" ".join(errors))
     if not normal:
-        raise ValueError("Give at least one word or phrase.")
+        raise ValueError(gettext("Give at least one word or phrase."))
     return normal
 
 

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.http import http_date
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition
 
 from discussion.models import Comment
@@ -85,6 +87,8 @@ def _articles_state(request, kind: str, slug: str | None):
                 str(row["count"]),
                 *(str(stamp.timestamp()) if stamp else "-" for stamp in stamps),
                 get_current_site(request).name,
+                # Titles and descriptions are in the reader's language.
+                get_language() or "",
             ]
         )
         state = ('"f-' + sha256(raw.encode()).hexdigest()[:24] + '"', last_modified)
@@ -100,7 +104,8 @@ def _comments_etag(request, slug: str):
     if row is None:
         return None
     pk, version, updated = row
-    return f'"fc-{pk}-{version}-{int(updated.timestamp())}"'
+    # The feed's title and items speak the reader's language.
+    return f'"fc-{pk}-{version}-{int(updated.timestamp())}-{get_language()}"'
 
 
 def conditional(feed: Feed, kind: str):
@@ -179,7 +184,7 @@ class ArticlesRss(Feed):
         return obj.site_name
 
     def description(self, obj):
-        return f"The latest articles from {obj.site_name}."
+        return _("The latest articles from %(site)s.") % {"site": obj.site_name}
 
     def subtitle(self, obj):
         return self.description(obj)
@@ -217,7 +222,7 @@ class ArticlesRss(Feed):
         return (
             names[0]
             if len(names) == 1
-            else ", ".join(names[:-1]) + (" and " + names[-1])
+            else ", ".join(names[:-1]) + f" {pgettext('byline', 'and')} " + names[-1]
         )
 
     def item_author_link(self, item):
@@ -260,7 +265,8 @@ class SectionRss(_Scoped, ArticlesRss):
     def description(self, obj):
         section = obj.thing
         return section.description or (
-            f"The latest in {section.name} from {obj.site_name}."
+            _("The latest in %(section)s from %(site)s.")
+            % {"section": section.name, "site": obj.site_name}
         )
 
 
@@ -273,7 +279,10 @@ class AuthorRss(_Scoped, ArticlesRss):
     model = Author
 
     def description(self, obj):
-        return f"The latest articles by {obj.thing.name} on {obj.site_name}."
+        return _("The latest articles by %(author)s on %(site)s.") % {
+            "author": obj.thing.name,
+            "site": obj.site_name,
+        }
 
 
 class AuthorAtom(AuthorRss):
@@ -285,7 +294,10 @@ class TagRss(_Scoped, ArticlesRss):
     model = Tag
 
     def description(self, obj):
-        return f"The latest articles tagged {obj.thing.name} on {obj.site_name}."
+        return _("The latest articles tagged %(tag)s on %(site)s.") % {
+            "tag": obj.thing.name,
+            "site": obj.site_name,
+        }
 
 
 class TagAtom(TagRss):
@@ -320,10 +332,13 @@ class CommentsRss(Feed):
         return comments
 
     def title(self, obj):
-        return f"Comments on “{obj.thing.title}”"
+        return _("Comments on “%(title)s”") % {"title": obj.thing.title}
 
     def description(self, obj):
-        return f"The latest comments on “{obj.thing.title}” on {obj.site_name}."
+        return _("The latest comments on “%(title)s” on %(site)s.") % {
+            "title": obj.thing.title,
+            "site": obj.site_name,
+        }
 
     def subtitle(self, obj):
         return self.description(obj)
@@ -338,7 +353,10 @@ class CommentsRss(Feed):
         return self.feed_url(obj)
 
     def item_title(self, item):
-        return f"Comment {item.number} by {_commenter(item)}"
+        return _("Comment %(number)s by %(author)s") % {
+            "number": item.number,
+            "author": _commenter(item),
+        }
 
     def item_link(self, item):
         # The permalink finds the part of a long thread the comment is in.
@@ -379,4 +397,4 @@ _COMMENT_FIELDS = (
 
 
 def _commenter(comment) -> str:
-    return comment.author.username if comment.author else "deleted account"
+    return comment.author.username if comment.author else _("deleted account")

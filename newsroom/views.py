@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import condition
 
 from accounts.models import User
@@ -375,47 +376,50 @@ def report_error(request, slug):
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label="Search for",
+        label=_("Search for"),
         required=False,
         widget=forms.SearchInput(attrs={"maxlength": full_text.MAX_QUERY_LENGTH}),
     )
     kind = forms.ChoiceField(
-        label="In",
+        label=pgettext_lazy("search in", "In"),
         required=False,
         choices=[
-            ("", "Articles and comments"),
-            ("articles", "Articles"),
-            ("comments", "Comments"),
+            ("", _("Articles and comments")),
+            ("articles", _("Articles")),
+            ("comments", _("Comments")),
         ],
     )
     section = forms.ModelChoiceField(
-        label="Section",
+        label=_("Section"),
         required=False,
         queryset=Section.objects.all(),
         to_field_name="slug",
-        empty_label="All sections",
+        empty_label=_("All sections"),
         error_messages={
-            "invalid_choice": "There is no such section; pick one from the list."
+            "invalid_choice": _("There is no such section; pick one from the list.")
         },
     )
     author = forms.CharField(
-        label="Author or reader",
+        label=_("Author or reader"),
         required=False,
         max_length=200,
-        help_text="A byline's name or a reader's username.",
+        help_text=_("A byline's name or a reader's username."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "from" is a keyword in Python, so these two are added by name.
-        for name, label in (("from", "From"), ("to", "To")):
+        for name, label in (
+            ("from", pgettext_lazy("date range", "From")),
+            ("to", pgettext_lazy("date range", "To")),
+        ):
             self.fields[name] = forms.DateField(
                 label=label,
                 required=False,
                 input_formats=["%Y-%m-%d"],
                 widget=forms.DateInput(attrs={"type": "date"}),
                 error_messages={
-                    "invalid": "Enter the date as YYYY-MM-DD, e.g. 2016-05-25."
+                    "invalid": _("Enter the date as YYYY-MM-DD, e.g. 2016-05-25.")
                 },
             )
 
@@ -429,10 +433,10 @@ class SearchForm(forms.Form):
         for name, day in (("from", since), ("to", until)):
             # Far dates overflow when turned into the site's time.
             if day and not 1900 <= day.year <= 2999:
-                self.add_error(name, "Enter a year between 1900 and 2999.")
+                self.add_error(name, _("Enter a year between 1900 and 2999."))
                 since = until = None
         if since and until and since > until:
-            self.add_error("to", "The end date is before the start date.")
+            self.add_error("to", _("The end date is before the start date."))
         return cleaned
 
     def filters(self) -> full_text.Filters:
@@ -477,7 +481,7 @@ def search(request):
             and filters.author_given
             and not (filters.author_ids or filters.user_ids)
         ):
-            form.add_error("author", "No byline author or reader goes by that name.")
+            form.add_error("author", _("No byline author or reader goes by that name."))
         elif query:
             results = full_text.Results(query, filters)
             paginator = Paginator(results, full_text.RESULTS_PER_PAGE)

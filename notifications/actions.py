@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from discussion.models import Comment
@@ -140,11 +141,12 @@ def comment_published(
 
 def _comment_email(reader, kind, field, comment, actor, now) -> OutboxMessage:
     article = comment.article
-    who = actor.username if actor else "Someone"
+    who = actor.username if actor else _("Someone")
     if kind == Notification.Kind.REPLY:
-        subject = f"{who} replied to your comment on “{article.title}”"
+        subject = _("%(who)s replied to your comment on “%(title)s”")
     else:
-        subject = f"New comment by {who} on “{article.title}”"
+        subject = _("New comment by %(who)s on “%(title)s”")
+    subject %= {"who": who, "title": article.title}
     link = unsubscribe_url(reader.pk, [field])
     body = render_to_string(
         "notifications/email/comment.txt",

@@ -19,6 +19,8 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
 from moderation.models import Report
 from notifications.actions import moderators, preference_or_default
@@ -265,13 +267,17 @@ def _reader_digest(entries, key: str, day: date, now: datetime) -> OutboxMessage
         },
     )
     count = len(entries)
-    subject = f"{count} new comment{'s' if count != 1 else ''} for you"
+    subject = ngettext(
+        "%(count)d new comment for you", "%(count)d new comments for you", count
+    ) % {"count": count}
     if replies:
-        subject += f" ({replies} repl{'ies' if replies != 1 else 'y'} to you)"
+        subject += " " + ngettext(
+            "(%(count)d reply to you)", "(%(count)d replies to you)", replies
+        ) % {"count": replies}
     return OutboxMessage(
         recipient=reader,
         to_address=reader.email,
-        subject=f"{subject} · {day:%d %B %Y}",
+        subject=f"{subject} · {date_format(day, 'd E Y')}",
         body_text=body,
         kind=OutboxMessage.Kind.DIGEST,
         dedupe_key=key,
@@ -337,8 +343,13 @@ def enqueue_moderator_digests(now: datetime | None = None) -> int:
         message = OutboxMessage(
             recipient=mod,
             to_address=mod.email,
-            subject=f"{total} new report{'s' if total != 1 else ''} to review"
-            f" · {day:%d %B %Y}",
+            subject=ngettext(
+                "%(count)d new report to review",
+                "%(count)d new reports to review",
+                total,
+            )
+            % {"count": total}
+            + f" · {date_format(day, 'd E Y')}",
             body_text=body,
             kind=OutboxMessage.Kind.REPORT_DIGEST,
             dedupe_key=key,

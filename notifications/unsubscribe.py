@@ -38,15 +38,19 @@ def read_token(token: str) -> tuple[int, list[str]]:
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise BadToken(
-            "This unsubscribe link has expired. Sign in and change your "
-            "notification settings instead.",
+            _(
+                "This unsubscribe link has expired. Sign in and change your "
+                "notification settings instead."
+            ),
             expired=True,
         ) from None
     except signing.BadSignature:
         raise BadToken(
-            "This unsubscribe link is not valid: it may have been cut short or "
-            "changed. Copy the whole link from the email, or sign in and change "
-            "your notification settings."
+            _(
+                "This unsubscribe link is not valid: it may have been cut short or "
+                "changed. Copy the whole link from the email, or sign in and "
+                "change your notification settings."
+            )
         ) from None
     try:
         user_id, fields = int(data["u"]), list(data["f"])

@@ -92,6 +92,15 @@ def test_it_finds_english_articles_by_other_forms_of_a_word(client, article):
     assert _found(client, q="submarine") == set()
 
 
+def test_it_says_so_when_nothing_is_found(client, article):
+    content = _search(client, q="submarine").content.decode()
+    assert "Nothing found for “submarine”. Try fewer words" in content
+    assert '<ol class="search-results"' not in content
+    one = _search(client, q="terrorist").content.decode()
+    assert "1 result for “terrorist”" in one
+    assert "Nothing found" not in one
+
+
 def test_it_finds_russian_articles_and_comments_by_other_forms(client, russian, alice):
     _post(russian, alice, "Эти ракеты уже устарели, а войск не хватает.")
     assert _found(client, q="ракетами") == {"raketa", "raketa#1"}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -301,3 +302,76 @@ def test_live_updates_speak_the_readers_language(
     assert '"text": "2 новых комментария"' in body
     html = russian.get(article.get_absolute_url()).content.decode()
     assert 'data-show="Показать"' in html
+
+
+def test_a_russian_reader_searches_in_russian(russian, article, alice):
+    from discussion import actions
+
+    actions.post_comment(article=article, author=alice, body="Joint operations again.")
+    html = russian.get(reverse("newsroom-search"), {"q": "joint"}).content.decode()
+    assert "<h1>Поиск</h1>" in html
+    assert ">Найти</button>" in html
+    assert 'placeholder="Поиск"' in html  # the header's search form
+    assert "2 результата по запросу «joint»" in html
+    assert "Комментарий <a href=" in html
+    assert '<label for="id_section">Рубрика:</label>' in html
+    assert "Все рубрики" in html
+    nothing = russian.get(reverse("newsroom-search"), {"q": "zyzzyva"})
+    assert "По запросу «zyzzyva» ничего не найдено." in nothing.content.decode()
+
+
+def test_a_russian_reader_gets_search_errors_in_russian(russian, article):
+    response = russian.get(
+        reverse("newsroom-search"), {"q": "joint", "from": "2016-05-25", "to": "2016"}
+    )
+    html = response.content.decode()
+    assert "Введите дату в виде ГГГГ-ММ-ДД, например 2016-05-25." in html
+    response = russian.get(
+        reverse("newsroom-search"), {"q": "joint", "author": "nobody"}
+    )
+    assert "Нет ни автора, ни читателя с таким именем." in response.content.decode()
+
+
+def test_a_russian_reader_manages_tokens_in_russian(russian, alice):
+    russian.force_login(alice)
+    russian.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    profile = russian.get(reverse("accounts-profile-edit")).content.decode()
+    assert ">Токены доступа для приложений</a>" in profile
+
+    made = russian.post(reverse("api-tokens"), {"name": "Телефон"})
+    assert made.status_code == 201
+    html = made.content.decode()
+    assert "<h1>Токены доступа</h1>" in html
+    assert "Ваш новый токен «Телефон»" in html
+    assert "Скопируйте его сейчас" in html
+    assert '<th scope="col">Последнее использование</th>' in html
+    assert "<td>ни разу</td>" in html
+    assert ">Отозвать<span" in html
+
+    empty = russian.post(reverse("api-tokens"), {"name": "  "})
+    assert "Назовите токен" in empty.content.decode()
+
+    from api.models import AccessToken
+
+    token = AccessToken.objects.get(user=alice)
+    listing = russian.post(reverse("api-token-revoke", args=[token.pk]), follow=True)
+    assert "Токен «Телефон» отозван и больше не действует." in listing.content.decode()
+    assert "отозван " in listing.content.decode()
+
+
+def test_feeds_speak_the_readers_language(russian, article, alice):
+    from discussion import actions
+
+    actions.post_comment(article=article, author=alice, body="Согласен.")
+    url = reverse("newsroom-comments-feed-rss", args=[article.slug])
+    english = Client().get(url)
+    russian_feed = russian.get(url)
+    assert "<title>Comment 1 by alice</title>" in english.content.decode()
+    body = russian_feed.content.decode()
+    assert "<title>Комментарий 1, автор: alice</title>" in body
+    assert "Комментарии к статье «Proposal for joint operations" in body
+    # A feed reader that switches language does not keep the other one.
+    assert english["ETag"] != russian_feed["ETag"]
+    page = russian.get(article.get_absolute_url()).content.decode()
+    assert 'title="Комментарии к статье «Proposal for joint operations' in page
+    assert '<meta property="og:locale" content="en_US">' in page  # the article's
