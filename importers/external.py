@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
@@ -190,20 +191,34 @@ def load_mapping(path: Path) -> dict[str, str]:
 def find_article(url: str, mapping: dict[str, str]) -> Article | None:
     """The Tribune article a URL of the old site stands for, or None.
 
-    Follows the map, then looks for a Tribune article URL, then for an
-    article an earlier import made from that URL. Runs at most three queries.
+    Follows the map, then looks for a Tribune article URL (a path, or an
+    address on SITE_URL's or an ALLOWED_HOSTS host), then for an article an
+    earlier import made from that URL. Runs at most three queries.
     """
     target = mapping.get(normalize_url(url), url)
-    try:
-        match = resolve(unquote(urlsplit(target).path) or "/")
-    except Resolver404:
-        match = None
+    parts = urlsplit(target)
+    match = None
+    # Only an address on this site names a Tribune article: the old site may
+    # well have had /articles/<slug>/ addresses of its own.
+    if not parts.netloc or _this_site(parts.netloc):
+        try:
+            match = resolve(unquote(parts.path) or "/")
+        except Resolver404:
+            match = None
     if match is not None and match.url_name == "newsroom-article":
         article = Article.objects.filter(slug=match.kwargs["slug"]).first()
         if article is not None:
             return article
     keys = {url_source_key(url), url_source_key(target)}
     return Article.objects.filter(source_key__in=keys).first()
+
+
+def _this_site(netloc: str) -> bool:
+    host = netloc.lower().rpartition("@")[2]
+    site = urlsplit(settings.SITE_URL).netloc.lower()
+    hosts = {site, site.partition(":")[0]}
+    hosts.update(h.lower() for h in settings.ALLOWED_HOSTS if not h.startswith("."))
+    return host in hosts or host.partition(":")[0] in hosts
 
 
 # --- Deciding what is kept, and numbering ------------------------------------

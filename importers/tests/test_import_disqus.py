@@ -16,6 +16,12 @@ DISQUS = Path(__file__).resolve().parent / "samples" / "disqus.xml"
 SYRIA = "http://old.example.com/2016/05/syria/"
 
 
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    """The new site's address, which Disqus threads and maps point to."""
+    settings.SITE_URL = "https://tribune.example"
+
+
 def import_disqus(*args) -> str:
     return run(str(DISQUS), "--format", "disqus", *args)
 

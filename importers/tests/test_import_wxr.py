@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -17,6 +18,12 @@ SAMPLES = Path(__file__).resolve().parent / "samples"
 WXR = SAMPLES / "wordpress.xml"
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
 TITLE = "Предложение о совместных операциях не обсуждается"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    """The new site's address, which Disqus threads and maps point to."""
+    settings.SITE_URL = "https://tribune.example"
 
 
 def run(*args) -> str:
@@ -345,3 +352,16 @@ def test_reimporting_runs_as_many_queries_for_large_threads_as_small(db, tmp_pat
         Comment.objects.filter(depth=depth).delete()  # replies protect parents
     Article.objects.all().delete()
     assert second_run(large) == small_queries
+
+
+def test_an_article_address_on_another_host_is_not_this_site(db, article, tmp_path):
+    """The old site's own /articles/<slug>/ is not Tribune's article."""
+    text = WXR.read_text(encoding="utf-8").replace(
+        "https://old.example.com/2016/06/01/moved/",
+        f"https://old.example.com{article.get_absolute_url()}",
+    )
+    path = tmp_path / "same-path.xml"
+    path.write_text(text, encoding="utf-8")
+    out = import_wxr(path)
+    assert "3 articles created, 0 matched" in out
+    assert not article.comments.exists()
