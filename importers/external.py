@@ -102,6 +102,7 @@ class ExternalThread:
     section: str = ""
     tags: list[str] = field(default_factory=list)
     slug: str = ""
+    comments_open: bool = True
     #: A WordPress item always becomes an article; a Disqus thread only
     #: joins an existing one unless asked to create it.
     creates_article: bool = True
@@ -496,7 +497,7 @@ def import_threads(
 
 
 def _create_article(thread: ExternalThread, section_name: str, language: str):
-    name = thread.section or section_name
+    name = (thread.section or section_name)[:100]
     section = Section.objects.filter(name__iexact=name).first()
     if section is None:
         section = Section.objects.create(
@@ -516,18 +517,21 @@ def _create_article(thread: ExternalThread, section_name: str, language: str):
         status=status,
         published_at=published_at,
         source_key=url_source_key(thread.url),
+        comments_open=thread.comments_open,
     )
     if published_at is not None:
         # An archived article was last updated when it was published, not now.
         Article.objects.filter(pk=article.pk).update(updated_at=published_at)
-    for position, name in enumerate(thread.authors):
+    for position, full_name in enumerate(thread.authors):
+        name = full_name[:200]
         author = Author.objects.filter(name=name).first() or Author.objects.create(
             name=name, slug=_unique_slug(Author, name)
         )
         Byline.objects.create(article=article, author=author, position=position)
-    for name in thread.tags:
+    for full_name in thread.tags:
+        name = full_name[:100]
         tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(
-            name=name[:100], slug=_unique_slug(Tag, name, max_length=100)
+            name=name, slug=_unique_slug(Tag, name, max_length=100)
         )
         article.tags.add(tag)
     return article

@@ -153,6 +153,7 @@ class WxrReader:
             section=next((n for d, n in categories if d == "category" and n), ""),
             tags=[n for d, n in categories if d == "post_tag" and n],
             slug=unquote(fields.get("wp:post_name", "").strip()),
+            comments_open=fields.get("wp:comment_status", "").strip() != "closed",
         )
         site = normalize_url(self.site_url or url)
         for number, (element, comment_line) in enumerate(comments, start=1):

@@ -96,8 +96,10 @@ def test_it_imports_articles_with_numbered_threads(db):
     assert comments["2"].reply_counter == 1
     assert comments["2.1"].reply_counter == 1
     assert comments["1"].reply_counter == 0
+    assert article.comments_open
     about = Article.objects.get(title="About")
     assert about.comments.count() == 0
+    assert not about.comments_open  # closed on the old site
     assert about.published_at == datetime(2016, 1, 1, 9, 0, tzinfo=UTC)
 
 
@@ -365,3 +367,39 @@ def test_an_article_address_on_another_host_is_not_this_site(db, article, tmp_pa
     out = import_wxr(path)
     assert "3 articles created, 0 matched" in out
     assert not article.comments.exists()
+
+
+def test_it_fits_overlong_names_and_very_deep_threads(db, tmp_path):
+    """What the database cannot hold as given is shortened, not an error."""
+    replies = "".join(
+        f"""<wp:comment><wp:comment_id>{n}</wp:comment_id>
+        <wp:comment_author>{"Очень длинное имя " * 10}{n}</wp:comment_author>
+        <wp:comment_date_gmt>2016-05-25 00:{n - 1:02d}:00</wp:comment_date_gmt>
+        <wp:comment_content>Ответ {n}</wp:comment_content>
+        <wp:comment_approved>1</wp:comment_approved>
+        <wp:comment_parent>{n - 1}</wp:comment_parent></wp:comment>"""
+        for n in range(1, 61)
+    )
+    path = tmp_path / "long.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>'
+        f"<item><title>{'Заголовок ' * 60}</title>"
+        "<link>https://old.example.com/long/</link>"
+        f"<dc:creator>{'Автор ' * 60}</dc:creator>"
+        f'<category domain="category"><![CDATA[{"Раздел " * 30}]]></category>'
+        f'<category domain="post_tag"><![CDATA[{"Метка " * 30}]]></category>'
+        "<wp:post_date_gmt>2016-05-25 00:00:00</wp:post_date_gmt>"
+        f"<wp:status>publish</wp:status>{replies}</item></channel></rss>",
+        encoding="utf-8",
+    )
+    out = import_wxr(path)
+    assert "60 comments added" in out
+    article = Article.objects.get()
+    assert len(article.title) == 300
+    assert len(article.section.name) == 100
+    numbers = list(article.comments.values_list("number", flat=True))
+    assert len(numbers) == 60
+    assert max(n.count(".") for n in numbers) == 29  # MAX_DEPTH levels
+    assert all(len(u.username) <= 40 for u in get_user_model().objects.all())
