@@ -32,7 +32,7 @@ import io
 import json
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -562,7 +562,7 @@ def _write_comments(article, built: BuiltThread, accounts, summary) -> None:
     # New replies under each new comment, so it is written with its final
     # reply counter instead of updated after.
     new_replies: Counter = Counter(id(n.parent) for n in fresh if n.parent)
-    users = accounts.users_for([node.comment for node in fresh])
+    authors = accounts.ids_for([node.comment for node in fresh])
     article_text = article_paragraphs(article.body)
     placed: dict[int, Comment] = {}  # id(node) -> its comment, old or new
     texts: dict[int, list[str]] = {}  # id(node) -> its paragraphs, for quotes
@@ -605,7 +605,7 @@ def _write_comments(article, built: BuiltThread, accounts, summary) -> None:
         comment = Comment(
             article=article,
             parent=parent,
-            author=users[node.comment.author_key],
+            author_id=authors[node.comment.author_key],
             number=number,
             path=path,
             depth=depth,
@@ -702,33 +702,44 @@ def author_key(*, email: str = "", username: str = "", name: str = "") -> str:
 
 
 class _Accounts:
-    """Finds or makes the unclaimed account of each commenter, once a run."""
+    """Finds or makes the unclaimed account of each commenter.
+
+    Remembers the account ids of the last CACHE commenters, so memory does
+    not grow with the number of commenters in the export.
+    """
+
+    CACHE = 5000
 
     def __init__(self, summary: ImportSummary) -> None:
         self.summary = summary
-        # author key -> user; as large as the number of commenters.
-        self.cache: dict[str, Any] = {}
+        self.cache: OrderedDict[str, int] = OrderedDict()
 
-    def users_for(self, comments: list[ExternalComment]) -> dict[str, Any]:
-        """The account of each comment's author, by author key.
+    def ids_for(self, comments: list[ExternalComment]) -> dict[str, int]:
+        """The account id of each comment's author, by author key.
 
-        One query for the known commenters of the batch, and a few for each
-        new one.
+        A query per 500 commenters not seen lately, and a few for each new
+        one.
         """
         names = {c.author_key: c.author for c in comments}
-        missing = names.keys() - self.cache.keys()
-        if missing:
-            keys = sorted(missing)
-            for start in range(0, len(keys), 500):
-                links = ImportedAuthor.objects.select_related("user").filter(
-                    source__in=keys[start : start + 500]
-                )
-                self.cache.update((link.source, link.user) for link in links)
-        for key in sorted(names.keys() - self.cache.keys()):
-            user = self._find_or_create(username_for(names[key]))
-            ImportedAuthor.objects.create(source=key, user=user)
-            self.cache[key] = user
-        return self.cache
+        found = {key: self.cache[key] for key in names if key in self.cache}
+        for key in found:
+            self.cache.move_to_end(key)
+        missing = sorted(names.keys() - found.keys())
+        for start in range(0, len(missing), 500):
+            links = ImportedAuthor.objects.filter(
+                source__in=missing[start : start + 500]
+            ).values_list("source", "user_id")
+            found.update(links)
+        for key in missing:
+            if key not in found:
+                user = self._find_or_create(username_for(names[key]))
+                ImportedAuthor.objects.create(source=key, user=user)
+                found[key] = user.pk
+        for key in missing:
+            self.cache[key] = found[key]
+        while len(self.cache) > self.CACHE:
+            self.cache.popitem(last=False)
+        return found
 
     def _find_or_create(self, base: str):
         """An unclaimed account named `base` that no other commenter of an

@@ -403,3 +403,15 @@ def test_it_fits_overlong_names_and_very_deep_threads(db, tmp_path):
     assert len(numbers) == 60
     assert max(n.count(".") for n in numbers) == 29  # MAX_DEPTH levels
     assert all(len(u.username) <= 40 for u in get_user_model().objects.all())
+
+
+def test_commenters_forgotten_by_the_cache_are_found_again(db, monkeypatch):
+    from importers.external import _Accounts
+
+    monkeypatch.setattr(_Accounts, "CACHE", 1)
+    out = import_wxr()
+    assert "10 new unclaimed accounts" in out
+    comments = thread(Article.objects.get(title=TITLE))
+    assert comments["2"].author == comments["2.1.1"].author
+    moved = Article.objects.get(title="The moved article").comments.get()
+    assert moved.author == comments["1"].author
