@@ -29,6 +29,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -214,6 +215,12 @@ def _export(kind: str, megabytes: int) -> Path:
     return path
 
 
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / MB, 1)
+
+
 def child(args: list[str]) -> None:
     """In a fresh process: migrate, then import (unless no file is given)."""
     import resource
@@ -228,12 +235,31 @@ def child(args: list[str]) -> None:
     if args:
         path, fmt, *extra = args
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        samples: list[float] = []
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                samples.append(_current_rss_mb())
+
+        sampler = threading.Thread(target=sample, daemon=True)
         started = time.perf_counter()
+        sampler.start()
         sink = open(os.devnull, "w")  # noqa: SIM115 - closed with the process
         call_command("import", path, "--format", fmt, "--json", *extra, stdout=sink)
+        done.set()
+        sampler.join()
         out = {
             "seconds": round(time.perf_counter() - started, 1),
             "rss_before_import_mb": round(rss_before / 1024, 1),
+            # Resident memory at each tenth of the import's duration: flat
+            # once the bounded caches (quote matching, commenters) are full.
+            "rss_by_tenth_mb": [
+                samples[min(len(samples) - 1, len(samples) * n // 10)]
+                for n in range(1, 11)
+            ]
+            if samples
+            else [],
         }
         from discussion.models import Comment
 
@@ -303,7 +329,8 @@ def main() -> None:
                 print(
                     f"{kind:6} {figures['file_mb']:6.1f} MB: peak RSS "
                     f"{figures['peak_rss_mb']} MB, {figures['seconds']} s, "
-                    f"{figures['comments']} comments in the database",
+                    f"{figures['comments']} comments in the database; RSS by "
+                    f"tenths of the run: {figures['rss_by_tenth_mb']}",
                     flush=True,
                 )
     RESULTS.parent.mkdir(exist_ok=True)
