@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from gettext import GNUTranslations
 from pathlib import Path
 
@@ -114,30 +115,46 @@ def test_the_compiled_catalogue_matches_the_sources():
 def test_makemessages_finds_no_string_the_catalogue_lacks(tmp_path):
     """Every string marked for translation in the code is in the catalogue.
 
-    Runs makemessages as developers do, on a copy of the catalogue in a
-    temporary LOCALE_PATHS, and compares the message ids: a string marked
-    but not yet extracted, or extracted but no longer used, fails here.
+    Runs makemessages as developers do, on a copy of the catalogue, and
+    compares the message ids: a string marked but not yet extracted, or
+    extracted but no longer used, fails here. makemessages writes to the first
+    locale folder whose parent holds the source files, so the copy lives in a
+    uniquely named folder of the checkout (ignored by git, removed after), and
+    the real `locale/` is left out of the walk: it stays untouched.
     """
-    copy = tmp_path / "ru" / "LC_MESSAGES" / "django.po"
+    scratch = Path(settings.BASE_DIR) / f".i18n-check-{uuid.uuid4().hex}"
+    copy = scratch / "ru" / "LC_MESSAGES" / "django.po"
     copy.parent.mkdir(parents=True)
-    shutil.copy(PO, copy)
-    script = (
-        "import django, sys;"
-        "from django.conf import settings;"
-        "django.setup();"
-        f"settings.LOCALE_PATHS = [{str(tmp_path)!r}];"
-        "from django.core.management import call_command;"
-        "call_command('makemessages', locale=['ru'], no_obsolete=True,"
-        f" ignore_patterns={MAKEMESSAGES_IGNORE!r}, verbosity=0)"
-    )
-    subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        check=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tribune.settings"},
-        timeout=120,
-    )
+    before = PO.read_bytes()
+    try:
+        shutil.copy(PO, copy)
+        script = (
+            "import django, sys;"
+            "from django.conf import settings;"
+            "django.setup();"
+            f"settings.LOCALE_PATHS = [{str(scratch)!r}];"
+            "from django.core.management import call_command;"
+            "call_command('makemessages', locale=['ru'], no_obsolete=True,"
+            # Not "locale": seen in the walk, it would be put first.
+            f" ignore_patterns={[*MAKEMESSAGES_IGNORE, 'locale']!r}, verbosity=0)"
+        )
+        subprocess.run(  # noqa: S603 (our own interpreter and script)
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            check=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tribune.settings"},
+            timeout=120,
+        )
+        extracted = copy.read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert PO.read_bytes() == before, "the real catalogue must not be rewritten"
+    copy = tmp_path / "extracted.po"
+    copy.write_text(extracted, encoding="utf-8")
+    _compare_catalogues(copy)
 
+
+def _compare_catalogues(copy):
     def ids(path):
         return {(e.get("msgctxt"), e["msgid"]) for e in _messages(path)}
 
