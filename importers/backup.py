@@ -44,6 +44,7 @@ from django.db.models import Model, Prefetch
 
 from accounts.models import User, fold_username
 from discussion.models import Comment, CommentRevision, Quote, Vote
+from importers.models import ImportedAuthor, ImportedComment
 from moderation.models import AuditEntry, Report, SiteMode, WordEntry
 from newsroom.models import Article, Author, Byline, ErrorReport, Section, Source, Tag
 from notifications.models import Follow, Notification, OutboxMessage, Preference
@@ -82,6 +83,9 @@ EXPORTED = {
     "notifications.Notification": "notifications",
     "notifications.OutboxMessage": "outbox (unsent messages only)",
     "admin.LogEntry": "admin_log",
+    "importers.ImportedComment": "imported_comments (so importing again adds "
+    "only what is new)",
+    "importers.ImportedAuthor": "imported_authors",
 }
 #: Models deliberately left out, and why.
 SKIPPED = {
@@ -363,6 +367,8 @@ def export_site(
             ("notifications", _export_notifications(using, names, slugs, comment_refs)),
             ("outbox", _export_outbox(using, names)),
             ("admin_log", _export_admin_log(using, names)),
+            ("imported_authors", _export_imported_authors(using, names)),
+            ("imported_comments", _export_imported_comments(using, comment_refs)),
         ]
         for key, records in sections:
             out.records(key, counted(key, records))
@@ -570,6 +576,18 @@ def _export_follows(using, names, slugs) -> Iterator[dict]:
         }
 
 
+def _export_imported_authors(using, names) -> Iterator[dict]:
+    rows = ImportedAuthor.objects.using(using).order_by("id")
+    for source, user_id in rows.values_list("source", "user_id").iterator(CHUNK):
+        yield {"source": source, "user": names[user_id]}
+
+
+def _export_imported_comments(using, comment_refs) -> Iterator[dict]:
+    rows = ImportedComment.objects.using(using).order_by("id")
+    for source, comment_id in rows.values_list("source", "comment_id").iterator(CHUNK):
+        yield {"source": source, "comment": comment_refs[comment_id]}
+
+
 def _export_notifications(using, names, slugs, comment_refs) -> Iterator[dict]:
     for note in Notification.objects.using(using).order_by("id").iterator(CHUNK):
         yield {
@@ -626,6 +644,8 @@ LISTS = [
     "notifications",
     "outbox",
     "admin_log",
+    "imported_authors",
+    "imported_comments",
 ]
 #: Tables that must be empty before a restore. Groups, the site and the site
 #: mode are not among them: migrate creates those, and restore updates them.
@@ -647,6 +667,8 @@ CONTENT_MODELS = [
     Notification,
     OutboxMessage,
     LogEntry,
+    ImportedAuthor,
+    ImportedComment,
 ]
 
 
@@ -855,6 +877,8 @@ def _restore(document: dict, counts: dict[str, int], using: str) -> None:
         "notifications": _restore_notification,
         "outbox": _restore_outbox,
         "admin_log": _restore_log,
+        "imported_authors": _restore_imported_author,
+        "imported_comments": _restore_imported_comment,
     }
     translations: list[tuple[int, int]] = []
     for key in LISTS:
@@ -1071,6 +1095,18 @@ def _restore_follow(record, keys, out, using):
     follow.user_id = keys.resolve(record, "user", "users")
     follow.article_id = keys.resolve(record, "article", "articles")
     out.add(follow)
+
+
+def _restore_imported_author(record, keys, out, using):
+    link = record.fill(ImportedAuthor(), ["source"])
+    link.user_id = keys.resolve(record, "user", "users")
+    out.add(link)
+
+
+def _restore_imported_comment(record, keys, out, using):
+    link = record.fill(ImportedComment(), ["source"])
+    link.comment_id = keys.comment(record, "comment")
+    out.add(link)
 
 
 def _restore_notification(record, keys, out, using):

@@ -54,6 +54,7 @@ from importers.models import ImportedAuthor, ImportedComment
 from importers.reference_page import ParsedComment, ParsedPage, ParsedQuote
 from importers.xmlstream import ImportFormatError
 from lib.markdown import article_paragraphs, escape_markdown, quote_markdown
+from newsroom import search
 from newsroom.models import Article, Author, Byline, Section, Tag
 from newsroom.pagecache import bump_thread
 
@@ -664,6 +665,8 @@ def _write_comments(article, built: BuiltThread, accounts, summary) -> None:
         comment_counter=counters[None],
         comment_count=F("comment_count") + published,
     )
+    # bulk_create sends no signals: the search index learns of them here.
+    search.reindex_article(article)
 
 
 # --- Accounts ------------------------------------------------------------------

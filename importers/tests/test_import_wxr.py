@@ -415,3 +415,12 @@ def test_commenters_forgotten_by_the_cache_are_found_again(db, monkeypatch):
     assert comments["2"].author == comments["2.1.1"].author
     moved = Article.objects.get(title="The moved article").comments.get()
     assert moved.author == comments["1"].author
+
+
+def test_imported_comments_are_found_by_search(db, client):
+    """The comments go in without signals; the import indexes them itself."""
+    import_wxr()
+    page = client.get("/search/", {"q": "сотрудничество", "kind": "comments"})
+    html = page.content.decode()
+    assert 'class="search-hit' in html
+    assert "<mark>сотрудничество</mark>" in html
