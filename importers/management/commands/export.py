@@ -3,9 +3,10 @@ import sys
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from importers.backup import export_site
+from lib.commands import ExplainedCommand
 
 HELP = """Write the whole site as one JSON document (to standard output, or FILE).
 
@@ -34,15 +35,8 @@ class _Out:
         self.wrapper.write(text, ending="")
 
 
-class Command(BaseCommand):
+class Command(ExplainedCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser):
         parser.add_argument(

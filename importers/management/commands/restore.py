@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from importers.backup import RestoreError, restore_site
+from lib.commands import ExplainedCommand
 
 HELP = """Load a document written by `tribune export` into an empty database.
 
@@ -17,15 +18,8 @@ REDIS_URL names), since nothing in it describes the restored site.
 """
 
 
-class Command(BaseCommand):
+class Command(ExplainedCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="The exported JSON document.")

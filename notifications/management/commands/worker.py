@@ -1,10 +1,10 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
+from lib.commands import ExplainedCommand
 from notifications import delivery
 from notifications.delivery import logger
 
@@ -37,15 +37,8 @@ up to 6 h); after 8 attempts the message stays unsent with its last_error.
 """
 
 
-class Command(BaseCommand):
+class Command(ExplainedCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -3,8 +3,10 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connections
+
+from lib.commands import ExplainedCommand
 
 HELP = """Run Tribune under the granian application server: WSGI, or with --live
 the ASGI server for live updates.
@@ -156,15 +158,8 @@ def _positive(value: str) -> int:
     return number
 
 
-class Command(BaseCommand):
+class Command(ExplainedCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser):
         parser.add_argument(
