@@ -275,12 +275,16 @@ class Bench:
     def start_tribune(self, env, name="tribune") -> tuple[subprocess.Popen, int]:
         """Start Tribune as `tribune serve --workers 2` runs it (same granian
         settings), without the exec, so the bench can stop it."""
-        from tribune.management.commands.serve import granian_argv
+        from tribune.management.commands.serve import (
+            PROCESS_ENVIRONMENT,
+            granian_argv,
+        )
 
         port = servers.free_port()
         command = granian_argv(
             port=port, workers=2, python=sys.executable, working_dir=ROOT
         )
+        env = {**PROCESS_ENVIRONMENT, **env}
         process = self.start(name, command, env, f"http://127.0.0.1:{port}/")
         return process, port
 

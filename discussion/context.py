@@ -22,9 +22,12 @@ from discussion.render import ANONYMOUS, Viewer, join_with_actions, render_threa
 from discussion.thread import Sort, build_thread, fill_text, thread_rows
 from lib.gcpause import gc_paused
 from lib.markdown import article_paragraphs, quote_markdown
+from lib.memory import release_freed_memory
 from moderation import policy
 from newsroom.seo import comments_json
 
+# Threads at least this long are followed by a trim of the freed memory.
+TRIM_ROWS = 2000
 # Bounds what the thread version does not track: ranks, which change with
 # votes in other threads.
 CACHE_SECONDS = 300
@@ -82,6 +85,11 @@ def _render(article, *, sort, page, viewer_id=None, moderator=False):
         ),
         "structured": structured,
     }
+    long_thread = len(rows) >= TRIM_ROWS
+    del rows, thread
+    if long_thread:
+        # Tens of megabytes were allocated and are free now: give them back.
+        release_freed_memory()
     return rendered, meta
 
 

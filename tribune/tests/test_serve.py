@@ -218,3 +218,14 @@ def test_it_serves_healthz(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=5)
+
+
+def test_it_gives_granian_two_malloc_arenas_unless_told_otherwise(execv, monkeypatch):
+    # Recorded by monkeypatch, so the process's own value comes back after.
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "")
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    call_command("serve")
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    call_command("serve")
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
