@@ -1,15 +1,29 @@
 """Fixed-window counters in the "ratelimit" cache.
 
 Without Redis that cache is a database table, so limits hold across every
-worker process; with Redis they hold across machines.
+worker process; with Redis they hold across machines. While Redis cannot be
+reached the counters move to the "ratelimit-fallback" cache (the same
+database table) for RETRY_SECONDS at a time, so limits go on holding, across
+processes, through an outage (counts restart in the other store).
 """
 
+import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
+from functools import wraps
 
+from django.conf import settings
 from django.core.cache import caches
 from django.utils.translation import ngettext
+
+from lib.cache import RETRY_SECONDS, redis_errors
+
+logger = logging.getLogger("tribune.cache")
+FALLBACK = "ratelimit-fallback"
+_down_until = [0.0]
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -22,7 +36,34 @@ class Limit:
 
 
 def _cache():
+    if _down_until[0] > time.monotonic():
+        return caches[FALLBACK]
     return caches["ratelimit"]
+
+
+def _falls_back(function):
+    """Run `function`; if Redis fails under it, again on the fallback store."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        if FALLBACK not in settings.CACHES:
+            return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except redis_errors() as error:
+            with _lock:
+                first = _down_until[0] <= time.monotonic()
+                _down_until[0] = time.monotonic() + RETRY_SECONDS
+            if first:
+                logger.warning(
+                    "Redis unreachable: rate limits counted in the database "
+                    "for %ss: %s",
+                    RETRY_SECONDS,
+                    error,
+                )
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def _window(limit: Limit, now: float) -> tuple[str, float]:
@@ -36,6 +77,7 @@ def _key(limit: Limit, key: str, now: float) -> tuple[str, float]:
     return f"rl:{window}:{key.encode('utf-8').hex()}", ends
 
 
+@_falls_back
 def retry_after(limit: Limit, key: str, now: float | None = None) -> int:
     """Return seconds until `key` may act again under `limit`; 0 if it may now."""
     now = time.time() if now is None else now
@@ -46,6 +88,7 @@ def retry_after(limit: Limit, key: str, now: float | None = None) -> int:
     return 0
 
 
+@_falls_back
 def hit(limit: Limit, key: str, now: float | None = None) -> int:
     """Count one event for `key`; return the count in the current window."""
     now = time.time() if now is None else now
@@ -66,6 +109,7 @@ def hit(limit: Limit, key: str, now: float | None = None) -> int:
     return count
 
 
+@_falls_back
 def reset(limit: Limit, key: str, now: float | None = None) -> None:
     now = time.time() if now is None else now
     cache_key, _ = _key(limit, key, now)

@@ -44,7 +44,12 @@ def check_cache(alias: str = "default") -> bool:
 
 def cache_backend(alias: str = "default") -> str:
     """Return a short name for the cache backend: redis, locmem, db …"""
-    return type(caches[alias]).__module__.rsplit(".", 1)[-1]
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches[alias]
+    if isinstance(cache, RedisCache):  # lib.cache's tolerant one too
+        return "redis"
+    return type(cache).__module__.rsplit(".", 1)[-1]
 
 
 def _timed(check) -> dict:

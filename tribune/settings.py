@@ -139,8 +139,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
+        # While Redis is away the site serves without a cache (lib.cache).
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lib.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tribune",
             # A Redis that stops answering must not hang requests.
@@ -151,6 +152,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tribune-rl",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+        # Where rate limits are counted while Redis is away (lib.ratelimit).
+        "ratelimit-fallback": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tribune_ratelimit",
         },
     }
 else:

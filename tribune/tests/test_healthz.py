@@ -22,7 +22,7 @@ def test_it_reports_ok_with_the_database_and_the_cache_up(client, settings):
     assert isinstance(body["database"]["ms"], float)
     assert body["cache"]["ok"] is True
     assert isinstance(body["cache"]["ms"], float)
-    expected = "redis" if "redis" in settings.CACHES["default"]["BACKEND"] else "locmem"
+    expected = "redis" if settings.REDIS_URL else "locmem"
     assert body["cache"]["backend"] == expected
 
 
