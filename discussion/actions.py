@@ -114,7 +114,8 @@ def render_body(body: str, found: list[FoundQuote], parent: Comment | None) -> s
 
 
 def _check_body(body: str) -> str:
-    body = body.replace("\r\n", "\n").strip()
+    # NUL means nothing in text, and PostgreSQL refuses to store it.
+    body = body.replace("\r\n", "\n").replace("\x00", "").strip()
     if not body:
         raise CommentRefused(_("Write something before posting."))
     limit = settings.TRIBUNE_COMMENT_MAX_LENGTH

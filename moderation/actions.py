@@ -81,7 +81,8 @@ def report_comment(
         raise ModerationRefused(refusal)
     if reason not in Report.Reason.values or reason == Report.Reason.SUSPECT_WORDS:
         raise ModerationRefused(_("Choose a reason for the report."))
-    detail = detail.strip()
+    # NUL means nothing in text, and PostgreSQL refuses to store it.
+    detail = detail.replace("\x00", "").strip()
     if reason == Report.Reason.OTHER and not detail:
         raise ModerationRefused(_("Say in a few words what is wrong with the comment."))
     if len(detail) > 1000:
