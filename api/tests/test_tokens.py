@@ -184,3 +184,13 @@ def test_answers_for_a_reader_stay_out_of_shared_caches(
     public = Api(client)("GET", "/articles")
     assert "private" not in public.get("Cache-Control", "")
     assert "Authorization" in public["Vary"]
+
+
+def test_it_refuses_the_wrong_method(client, token_of, alice):
+    token_of(alice)
+    token = AccessToken.objects.get()
+    client.force_login(alice)
+    assert client.get(reverse("api-token-revoke", args=[token.pk])).status_code == 405
+    assert client.put(reverse("api-tokens")).status_code == 405
+    token.refresh_from_db()
+    assert token.revoked_at is None
