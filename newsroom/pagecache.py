@@ -294,6 +294,11 @@ class WSGIPageCache:
     def _key(self, environ) -> str | None:
         if environ.get("REQUEST_METHOD") != "GET":
             return None
+        # Most requests are not article pages: spare them the request object.
+        if "/articles/" not in environ.get("SCRIPT_NAME", "") + environ.get(
+            "PATH_INFO", ""
+        ):
+            return None
         try:
             from django.core.handlers.wsgi import WSGIRequest
 
