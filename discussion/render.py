@@ -86,12 +86,30 @@ class _Formatter:
         self.profile_pattern = reverse("accounts-profile", args=["__user__"])
         self.zone = timezone.get_current_timezone()
         self.ranks: dict[int, str] = {}
+        self.authors: dict[tuple[str, int], str] = {}
+        self.no_author = (
+            f'<span class="author deleted-user">{escape(self.deleted_account)}</span>'
+        )
 
     def rank(self, reputation: int) -> str:
         name = self.ranks.get(reputation)
         if name is None:
             name = self.ranks[reputation] = rank_for(reputation)
         return name
+
+    def author(self, username: str, reputation: int) -> str:
+        """The author's link and rank, built once per (name, reputation)."""
+        key = (username, reputation)
+        html = self.authors.get(key)
+        if html is None:
+            html = self.authors[key] = (
+                f'<a class="author" href="{self.profile(username)}">'
+                f"{escape(username)}</a>"
+                f'<span class="rank" title="'
+                f'{escape(self.reputation % {"points": reputation})}">'
+                f"{escape(self.rank(reputation))}</span>"
+            )
+        return html
 
     def when(self, moment) -> tuple[str, str]:
         local = moment.astimezone(self.zone)
@@ -119,18 +137,9 @@ def _header(row, shown_as: str, fmt: _Formatter) -> str:
     ]
     if shown_as in ("full", "pending"):
         if row.author_id is not None:
-            name = escape(row.username)
-            parts.append(
-                f'<a class="author" href="{fmt.profile(row.username)}">{name}</a>'
-                f'<span class="rank" title="'
-                f'{escape(fmt.reputation % {"points": row.reputation})}">'
-                f"{escape(fmt.rank(row.reputation))}</span>"
-            )
+            parts.append(fmt.author(row.username, row.reputation))
         else:
-            parts.append(
-                '<span class="author deleted-user">'
-                f"{escape(fmt.deleted_account)}</span>"
-            )
+            parts.append(fmt.no_author)
         iso, text = fmt.when(row.created_at)
         parts.append(f'<time datetime="{iso}">{text}</time>')
         if row.edited_at is not None:
@@ -228,6 +237,7 @@ class _Links:
         self.reply = reverse("discussion-reply", args=[article_slug, "0"])[
             : -len("0/reply/")
         ]
+        self.vote_words = _VoteWords()
         self.words = {
             word: escape(text)
             for word, text in (
@@ -240,6 +250,28 @@ class _Links:
         }
 
 
+class _VoteWords:
+    """The vote widget's words in the active language, looked up once per page."""
+
+    def __init__(self):
+        self.withdraw_up = (gettext("Withdraw your +1"), gettext("Withdraw +1"))
+        self.withdraw_down = (gettext("Withdraw your −1"), gettext("Withdraw −1"))
+        self.vote_up = gettext("Vote +1")
+        self.vote_down = gettext("Vote −1")
+        self.on_comment = gettext("on comment %(number)s")
+        self._points: dict[int, str] = {}
+
+    def points(self, score: int) -> str:
+        """The score's title, "3 points", escaped; once per distinct score."""
+        title = self._points.get(score)
+        if title is None:
+            title = self._points[score] = escape(
+                ngettext("%(score)s point", "%(score)s points", abs(score))
+                % {"score": score}
+            )
+        return title
+
+
 def vote_widget(
     pk: int,
     number: str,
@@ -249,30 +281,32 @@ def vote_widget(
     *,
     vote_url: str = "",
     error: str = "",
+    words: _VoteWords | None = None,
 ) -> str:
-    """The score and, for a reader who may vote, the +1/−1 buttons."""
+    """The score and, for a reader who may vote, the +1/−1 buttons.
+
+    `words` carries the translated words across the comments of one page.
+    """
+    words = words or _VoteWords()
     shown = f"+{score}" if score > 0 else str(score)
-    points = ngettext("%(score)s point", "%(score)s points", abs(score)) % {
-        "score": score
-    }
     parts = [
         f'<div class="vote" id="vote-{pk}"><span class="score" '
-        f'title="{escape(points)}">{shown}</span>'
+        f'title="{words.points(score)}">{shown}</span>'
     ]
     if viewer.authenticated and viewer.can_write and author_id != viewer.user_id:
         url = vote_url or reverse("discussion-vote", args=[pk])
         mine = viewer.my_votes.get(pk, 0)
         up = (
-            ("0", "true", gettext("Withdraw your +1"), gettext("Withdraw +1"))
+            ("0", "true", *words.withdraw_up)
             if mine == 1
-            else ("1", "false", "+1", gettext("Vote +1"))
+            else ("1", "false", "+1", words.vote_up)
         )
         down = (
-            ("0", "true", gettext("Withdraw your −1"), gettext("Withdraw −1"))
+            ("0", "true", *words.withdraw_down)
             if mine == -1
-            else ("-1", "false", "−1", gettext("Vote −1"))
+            else ("-1", "false", "−1", words.vote_down)
         )
-        on_comment = gettext("on comment %(number)s") % {"number": number}
+        on_comment = words.on_comment % {"number": number}
         parts.append(
             f'<form method="post" action="{url}" hx-post="{url}" '
             f'hx-target="#vote-{pk}" hx-swap="outerHTML" class="inline-form">'
@@ -297,7 +331,13 @@ def _actions(slot, viewer: Viewer, links: _Links) -> str:
     pk, number, author_id, score, shown_as = slot
     parts = [
         vote_widget(
-            pk, number, author_id, score, viewer, vote_url=links.vote.format(pk)
+            pk,
+            number,
+            author_id,
+            score,
+            viewer,
+            vote_url=links.vote.format(pk),
+            words=links.vote_words,
         )
     ]
     if not viewer.authenticated:

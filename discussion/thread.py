@@ -155,6 +155,13 @@ def _select(columns: str, where: str, params: list, *, authors: bool = True):
     comments = qn(Comment._meta.db_table)
     users = qn(User._meta.db_table)
     join = f"LEFT JOIN {users} u ON u.id = c.author_id " if authors else ""
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        # Read the times as text: the driver's converter (Django's regular
+        # expression) costs three times datetime.fromisoformat in `_utc`.
+        columns = columns.replace("c.created_at", "CAST(c.created_at AS TEXT)").replace(
+            "c.edited_at", "CAST(c.edited_at AS TEXT)"
+        )
     # Only fixed column lists and quoted table names are interpolated.
     sql = (
         f"SELECT {columns} FROM {comments} c {join}"  # noqa: S608
@@ -164,7 +171,6 @@ def _select(columns: str, where: str, params: list, *, authors: bool = True):
         cursor.execute(sql, params)
         values = cursor.fetchall()
     rows = [Row(v) for v in values]
-    sqlite = connection.vendor == "sqlite"
     for row in rows:
         if sqlite:
             # SQLite hands back naive UTC datetimes.
