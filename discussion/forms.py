@@ -8,7 +8,7 @@ from lib import widgets
 from lib.honeypot import HoneypotMixin
 
 
-class CommentForm(HoneypotMixin, forms.Form):
+class CommentForm(widgets.DirectLabelsMixin, HoneypotMixin, forms.Form):
     body = forms.CharField(
         label=_("Your comment"),
         widget=widgets.Textarea(attrs={"rows": 6}),

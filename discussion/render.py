@@ -12,10 +12,11 @@ buttons, reply, edit, delete, report) are joined in between by
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_ALT
 from django.utils.translation import gettext, ngettext, pgettext
@@ -28,8 +29,18 @@ _SENTINEL = 987654321
 
 
 def _url_pattern(name: str, *args) -> str:
-    """reverse() once, leaving a {} where the comment id goes."""
-    return reverse(name, args=[*args, _SENTINEL]).replace(str(_SENTINEL), "{}")
+    """reverse() once, leaving a {} where the comment id goes.
+
+    Remembered per URL configuration and script prefix: reverse() costs
+    about as much as a query, and every signed-in page needs four of these.
+    """
+    return _reversed_pattern(name, args, get_urlconf(), get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _reversed_pattern(name: str, args: tuple, urlconf, prefix: str) -> str:
+    url = reverse(name, urlconf=urlconf, args=[*args, _SENTINEL])
+    return url.replace(str(_SENTINEL), "{}")
 
 
 @dataclass
@@ -234,9 +245,7 @@ class _Links:
         self.edit = _url_pattern("discussion-edit")
         self.delete = _url_pattern("discussion-delete")
         self.report = _url_pattern("moderation-report")
-        self.reply = reverse("discussion-reply", args=[article_slug, "0"])[
-            : -len("0/reply/")
-        ]
+        self.reply = _url_pattern("discussion-reply", article_slug)[: -len("{}/reply/")]
         self.vote_words = _VoteWords()
         self.words = {
             word: escape(text)

@@ -8,7 +8,7 @@ django/forms/widgets/input.html and textarea.html, escaped the same way
 """
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 
@@ -65,3 +65,22 @@ class Textarea(forms.Textarea):
             _attrs(widget["attrs"]),
             widget["value"] or "",
         )
+
+
+class DirectLabelsMixin:
+    """A form whose field labels (`{{ field.label_tag }}`) are drawn in Python.
+
+    Same markup as django/forms/label.html, which the form renderer would
+    otherwise run through the template engine once per field.
+    """
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if template_name == self.template_name_label and context is not None:
+            label = context["label"]
+            if not context["use_tag"]:
+                return conditional_escape(label)
+            tag = context["tag"]
+            return format_html(
+                "<{}{}>{}</{}>", tag, _attrs(context["attrs"] or {}), label, tag
+            )
+        return super().render(template_name, context, renderer)

@@ -51,3 +51,34 @@ def test_the_comment_form_renders_like_before():
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;" in html
     assert '<input type="hidden" name="parent" value="7" id="id_parent">' in html
     assert "<b>" not in html
+
+
+class _PlainForm(forms.Form):
+    name = forms.CharField(label='Name & <"title">')
+    question = forms.CharField(label="Why?", required=False)
+    no_id = forms.CharField(label="No id")
+
+
+class _DirectForm(widgets.DirectLabelsMixin, _PlainForm):
+    pass
+
+
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+@pytest.mark.parametrize(
+    "call",
+    [
+        {},
+        {"attrs": {"class": "x"}},
+        {"attrs": {"data-x": '<&>"', "hidden": True, "gone": False}},
+        {"label_suffix": " →"},
+        {"tag": "legend"},
+        {"contents": "Контент"},
+    ],
+)
+def test_labels_render_like_the_template(auto_id, call):
+    ours, django = _DirectForm(auto_id=auto_id), _PlainForm(auto_id=auto_id)
+    for django_form in (django,):
+        django_form.required_css_class = "required"
+    ours.required_css_class = "required"
+    for name in ("name", "question", "no_id"):
+        assert str(ours[name].label_tag(**call)) == str(django[name].label_tag(**call))
