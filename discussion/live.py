@@ -59,8 +59,25 @@ MAX_NEW = 1000
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def channel(article_id: int) -> str:
-    return f"tribune:thread:{article_id}"
+def channel(article_id: int, redis_url: str | None = None) -> str:
+    """The article's pub/sub channel (on settings.REDIS_URL's server unless
+    another URL is given).
+
+    Redis keeps one set of channels per server, not per database: the
+    database number in the name keeps sites that share a server on separate
+    databases (as their caches must be) from hearing each other's comments.
+    """
+    url = settings.REDIS_URL if redis_url is None else redis_url
+    return f"tribune:{_database(url)}:thread:{article_id}"
+
+
+@cache
+def _database(url: str) -> int:
+    if not url:
+        return 0
+    from redis.connection import parse_url
+
+    return int(parse_url(url).get("db") or 0)
 
 
 def _max_seconds() -> float:

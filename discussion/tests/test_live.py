@@ -325,7 +325,7 @@ def test_the_stream_wakes_on_redis_messages_without_more_queries(
             await chunk(events_seen)
             waiting = asyncio.ensure_future(chunk(events_seen))
             await asyncio.sleep(0.1)
-            assert pubsub.channels == [f"tribune:thread:{article.pk}"]
+            assert pubsub.channels == [live.channel(article.pk)]
             pubsub.publish({"article": article.pk, "id": shown.pk, "number": "1"})
             pubsub.publish({"article": article.pk, "id": shown.pk + 5, "number": "4"})
             pubsub.publish({"article": article.pk, "id": shown.pk + 6, "number": "4.1"})
@@ -390,7 +390,7 @@ def test_it_publishes_a_new_comment_after_the_commit(
     version = Article.objects.get(pk=article.pk).thread_version
     assert publisher.published == [
         (
-            f"tribune:thread:{article.pk}",
+            live.channel(article.pk),
             {
                 "article": article.pk,
                 "number": "1",
@@ -442,3 +442,24 @@ def test_a_post_does_not_fail_when_redis_is_down(
         live.publish_new_comment(comment)
     assert len(callbacks) == 1
     assert f"comment {comment.pk} not published" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("redis://127.0.0.1:6379/1", "redis://127.0.0.1:6379/2", False),
+        ("redis://127.0.0.1:6379/3", "redis://other-host:6379/3", True),
+        ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379/0", True),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/?db=4", False),
+    ],
+)
+def test_sites_on_separate_redis_databases_use_separate_channels(
+    settings, first, second, same
+):
+    # Pub/sub channels are shared by every database of a Redis server.
+    settings.REDIS_URL = first
+    one = live.channel(7)
+    settings.REDIS_URL = second
+    other = live.channel(7)
+    assert (one == other) is same
+    assert one.endswith(":thread:7")

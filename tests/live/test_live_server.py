@@ -222,7 +222,7 @@ def _server_side_open(port: int, client_port: int) -> bool:
 def _subscribers(redis_client, article_id: int) -> int:
     from discussion.live import channel
 
-    [(_, count)] = redis_client.pubsub_numsub(channel(article_id))
+    [(_, count)] = redis_client.pubsub_numsub(channel(article_id, REDIS_URL))
     return count
 
 

@@ -384,7 +384,7 @@ def test_live_updates_reach_readers_connected_to_the_other_process(site):
     client = redis.Redis.from_url(site.redis_url, socket_timeout=5)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
-        pubsub.subscribe(channel(site.articles[LIVE]))
+        pubsub.subscribe(channel(site.articles[LIVE], site.redis_url))
         # Read the confirmation: from here on nothing published is missed.
         pubsub.get_message(timeout=2)
         posted = dave.post_comment(site.a, LIVE, "Dave, through A, heard on B.")
