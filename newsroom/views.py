@@ -331,6 +331,8 @@ def render_article(request, article, *, preview=False, status=200, **extra):
         "x_default": editions[0][1] if editions else "",
     }
     context.update(discussion)
+    if _shell_applies(request, preview, status, extra):
+        return _render_from_shell(request, article, context)
     return _render_spliced(
         request,
         "newsroom/article.html",
@@ -338,6 +340,105 @@ def render_article(request, article, *, preview=False, status=200, **extra):
         spliced=("structured_data", "thread_html"),
         status=status,
     )
+
+
+# A signed-in reader's article page: everything but these is the same for
+# every reader of the page, rendered once per version of it ("the shell").
+READER_PIECES = ("account_nav_html", "follow_html", "comment_form_html")
+SHELL_SECONDS = 300
+
+
+def _shell_applies(request, preview, status, extra) -> bool:
+    """Whether the page can be put together from the cached shell: a signed-
+    in reader's plain view of a published article, with no form coming back
+    and no messages to show (those take the full rendering)."""
+    return (
+        request.user.is_authenticated
+        and not preview
+        and status == 200
+        and not extra
+        and not len(messages.get_messages(request))
+    )
+
+
+def _shell_key(request, article, context) -> str:
+    """Everything the shell shows, besides the reader's pieces, depends on."""
+    mode = SiteMode.current()
+    thread = context["thread"]
+    parts = [
+        article.pk,
+        article.thread_version,
+        article.updated_at.timestamp(),
+        context["thread_article"].thread_version,
+        mode.updated_at.timestamp() if mode.updated_at else 0,
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
+        get_current_site(request).name,
+        request.get_host(),
+        request.get_full_path(),
+        context["sort"],
+        *(thread[name] for name in ("count", "total", "page", "pages", "empty")),
+        thread["max_id"],
+    ]
+    digest = sha256(repr(parts).encode()).hexdigest()
+    return f"article-shell:{article.pk}:{digest}"
+
+
+def _render_from_shell(request, article, context):
+    """The signed-in page from the shell and the reader's own pieces.
+
+    The shell is the page rendered with stand-ins for the reader's parts
+    (account links, follow button, comment form: each holds their CSRF
+    token) and the large ones (thread, JSON-LD), cached split at the
+    stand-ins; each request renders only the small templates of its reader's
+    parts. A test holds the result equal to the full rendering.
+    """
+    key = _shell_key(request, article, context)
+    shell = cache.get(key)
+    if shell is None:
+        names = (*READER_PIECES, "structured_data", "thread_html")
+        stand_ins = {_STAND_IN.format(name): name for name in names}
+        # The stand-ins are our own markers, not text from anyone.
+        markers = {name: mark_safe(s) for s, name in stand_ins.items()}
+        page = {**context, **markers}
+        text = render_to_string("newsroom/article.html", page, request)
+        shell = _split_at(text, stand_ins)
+        cache.set(key, shell, SHELL_SECONDS)
+    pieces = {
+        "account_nav_html": render_to_string("account_nav.html", context, request),
+        "follow_html": render_to_string(
+            "notifications/follow_button.html",
+            {"article": context["thread_article"], "following": context["following"]},
+            request,
+        ),
+        "comment_form_html": render_to_string(
+            "discussion/comment_form.html", context, request
+        ),
+        "structured_data": context["structured_data"],
+        "thread_html": context["thread_html"],
+    }
+    segments, names = shell
+    chunks = [segments[0].encode()]
+    for name, segment in zip(names, segments[1:], strict=True):
+        chunks.append(str(pieces[name]).encode())
+        chunks.append(segment.encode())
+    return HttpResponse(b"".join(chunks))
+
+
+def _split_at(text: str, stand_ins: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Text cut at the stand-ins it holds: (segments, names between them)."""
+    found = sorted(
+        (index, stand_in)
+        for stand_in in stand_ins
+        if (index := text.find(stand_in)) >= 0
+    )
+    segments, names, start = [], [], 0
+    for index, stand_in in found:
+        segments.append(text[start:index])
+        names.append(stand_ins[stand_in])
+        start = index + len(stand_in)
+    segments.append(text[start:])
+    return segments, names
 
 
 # Stand-ins for large parts of a page; a fresh random part per process, and
@@ -354,21 +455,16 @@ def _render_spliced(request, template_name, context, *, spliced, status=200):
     includes and ifs it sits in. Rendered with short stand-ins instead and
     spliced into the encoded page, it is copied once.
     """
-    parts = {}
-    for name in spliced:
-        stand_in = _STAND_IN.format(name)
-        parts[stand_in] = str(context[name])
-        context[name] = mark_safe(stand_in)
-    text = render_to_string(template_name, context, request)
-    found = sorted(
-        (index, stand_in) for stand_in in parts if (index := text.find(stand_in)) >= 0
-    )
-    chunks, start = [], 0
-    for index, stand_in in found:
-        chunks.append(text[start:index].encode())
-        chunks.append(parts[stand_in].encode())
-        start = index + len(stand_in)
-    chunks.append(text[start:].encode())
+    parts = {name: str(context[name]) for name in spliced}
+    stand_ins = {_STAND_IN.format(name): name for name in spliced}
+    # The stand-ins are our own markers, not text from anyone.
+    markers = {name: mark_safe(s) for s, name in stand_ins.items()}
+    text = render_to_string(template_name, {**context, **markers}, request)
+    segments, names = _split_at(text, stand_ins)
+    chunks = [segments[0].encode()]
+    for name, segment in zip(names, segments[1:], strict=True):
+        chunks.append(parts[name].encode())
+        chunks.append(segment.encode())
     return HttpResponse(b"".join(chunks), status=status)
 
 
