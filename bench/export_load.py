@@ -20,7 +20,8 @@ checked:
   number (same text), every write acknowledged before the export started is
   there, and none sent after it ended.
 
-Figures go to stdout and bench/results/export_load.json: export time and
+Figures go to stdout and bench/results/export_load.json (one entry per
+database, sqlite and postgresql): export time and
 size, comments in the snapshot, writes acknowledged before, during and after
 the export, restore time, and the problems found (none expected).
 """
@@ -348,7 +349,11 @@ def measure(
             ),
             "writes_after_export": sum(w.sent >= ended for w in acknowledged),
             "write_statuses": statuses,
-            "writes_per_second": round(len(acknowledged) / seconds, 1),
+            "writes_per_second": round(
+                len(acknowledged)
+                / max(1e-9, writes[-1].answered - min(w.sent for w in writes)),
+                1,
+            ),
             "restore_seconds": round(restore_seconds, 2),
             "problems": problems,
         }
@@ -380,13 +385,19 @@ def main() -> None:
         comments=options.comments,
         database_url=options.database_url,
     )
-    results = {
+    for name, value in figures.items():
+        print(f"{name}: {value}")
+    # One entry per database, so a SQLite run and a PostgreSQL run sit side
+    # by side.
+    results = {}
+    if RESULTS.exists():
+        with contextlib.suppress(ValueError):
+            results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    results[figures["database"]] = {
         "machine": platform.platform(),
         "python": platform.python_version(),
         **figures,
     }
-    for name, value in figures.items():
-        print(f"{name}: {value}")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written to {RESULTS.relative_to(ROOT)}")
