@@ -3,7 +3,7 @@ import sys
 import threading
 import time
 
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
@@ -79,7 +79,7 @@ def server_error(request):
                 content = loader.get_template("503.html").render({"message": message})
             except Exception:
                 logger.exception("The 503 page could not be rendered")
-                return HttpResponseServerError(message, content_type="text/plain")
+                content = message  # the sentence alone, still a 503
     if content is None:
         response = JsonResponse({"detail": message}, status=503, headers=headers)
     else:
