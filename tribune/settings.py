@@ -104,6 +104,13 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A server that stops answering (its host gone, a network split) must
+        # not hold requests for the system's TCP timeout: they fail within
+        # this many seconds with the 503 page (tribune.views.server_error).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+        )
 else:
     DATABASES = {
         "default": {

@@ -21,3 +21,6 @@ urlpatterns = [
     path("", include("discussion.urls")),
     path("", include("newsroom.urls")),
 ]
+
+# A 503 page while the database is not answering, Django's 500 otherwise.
+handler500 = "tribune.views.server_error"

@@ -14,6 +14,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from api.actions import create_token
+from api.models import AccessToken
 from discussion import actions as discussion
 from discussion.models import Comment, Vote
 from moderation.models import Report, SiteMode, WordEntry
@@ -236,6 +239,34 @@ def _api_report(client, w):
     return Report.objects.exists()
 
 
+# The token pages (/api/tokens/): cookie-authenticated writes, so a signed-in
+# browser session makes them, like the pages' other writes.
+
+
+def _create_token(client, w):
+    client.post(reverse("api-tokens"), {"name": "Matrix app"})
+    return AccessToken.objects.filter(name="Matrix app").exists()
+
+
+def _revoke_own_token(client, w):
+    user = client.session.get("_auth_user_id")
+    if user is None:
+        # The anonymous visitor has no token of their own: try someone's.
+        token, _ = create_token(user=w["bob"], name="Someone's app")
+    else:
+        token, _ = create_token(user=User.objects.get(pk=user), name="My app")
+    client.post(reverse("api-token-revoke", args=[token.pk]))
+    token.refresh_from_db()
+    return token.revoked_at is not None
+
+
+def _revoke_their_token(client, w):
+    token, _ = create_token(user=w["bob"], name="Bob's app")
+    client.post(reverse("api-token-revoke", args=[token.pk]))
+    token.refresh_from_db()
+    return token.revoked_at is not None
+
+
 SIGNED_IN = {"reader", "banned", "trusted", "moderator", "editor", "admin"}
 WRITERS = SIGNED_IN - {"banned"}
 MODERATORS = {"moderator", "admin"}
@@ -263,6 +294,13 @@ MATRIX = {
     _api_edit_theirs: set(),
     _api_delete_theirs: set(),
     _api_report: WRITERS,
+    # A banned reader may still make and revoke tokens: the API refuses their
+    # writes anyway, and reading is open to them as on the pages.
+    _create_token: SIGNED_IN,
+    _revoke_own_token: SIGNED_IN,
+    # Nobody revokes another reader's token through the page, admins
+    # included: they revoke tokens in the admin (api.admin).
+    _revoke_their_token: set(),
 }
 
 CASES = [
@@ -281,4 +319,4 @@ def test_permission_matrix(client, people, world, role, write, allowed):
 
 
 def test_the_matrix_covers_every_role_and_write():
-    assert len(CASES) == len(ROLES) * len(MATRIX) == 147
+    assert len(CASES) == len(ROLES) * len(MATRIX) == 168
