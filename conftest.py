@@ -49,6 +49,16 @@ def mallory(db, django_user_model):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Russian leaves Russian active in the thread (the locale
+    middleware activates, nothing deactivates): later tests must not see it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_caches():
     """Rate limits and cached renderings must not leak between tests."""
     from django.core.cache import caches
