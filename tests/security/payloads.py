@@ -140,3 +140,30 @@ PAYLOADS = [
     f"[\u202ejavascript:](javascript:{_CALL})",
     f"[x](\u200bjavascript:{_CALL})",
 ]
+
+
+def hooked(number: int, payload: str) -> str:
+    """`payload` calling `window.__pwned(number)` wherever it would run script.
+
+    The browser test installs that hook before any page script, so a payload
+    that ran is identified by its number even if the page shadows alert() or
+    __xss__. The base64 data: URL is decoded, rewritten and encoded again.
+    Payloads that call nothing (an external script, vbscript:, a template
+    literal) come back unchanged.
+    """
+    import base64
+    import re
+
+    call = f"__pwned({number})"
+    payload = payload.replace("__xss__(1)", call)
+
+    def rewrite(match: re.Match) -> str:
+        html = base64.b64decode(match.group(1)).decode()
+        html = html.replace("alert(1)", f"window.{call}")
+        return "base64," + base64.b64encode(html.encode()).decode()
+
+    return re.sub(r"base64,([A-Za-z0-9+/=]+)", rewrite, payload)
+
+
+# The corpus with each payload calling window.__pwned(<its index>).
+HOOKED_PAYLOADS = [hooked(number, p) for number, p in enumerate(PAYLOADS)]
