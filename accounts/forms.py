@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, fold_username
+from lib.forms import MultilineField
 from lib.honeypot import HoneypotMixin
 
 EMAIL_TAKEN = _(
@@ -75,6 +76,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("bio", "location", "email")
+        field_classes = {"bio": MultilineField}
         labels = {
             "bio": _("About me"),
             "location": _("Location"),

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import MultilineField
 from moderation.models import Report
 
 REMOVAL_REASONS = [
@@ -22,7 +23,7 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose a reason for the report.")},
     )
-    detail = forms.CharField(
+    detail = MultilineField(
         label=_("Details (optional, required for “Something else”)"),
         required=False,
         max_length=1000,
@@ -47,7 +48,7 @@ class RemoveForm(forms.Form):
 
 
 class ReaderActionForm(forms.Form):
-    text = forms.CharField(
+    text = MultilineField(
         label=_("Reason or note"),
         required=False,
         max_length=1000,

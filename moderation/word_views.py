@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from discussion.models import MODERATE_PERMISSION
+from lib.forms import MultilineField
 from moderation import words
 from moderation.models import WordEntry
 from moderation.views import QUEUES
@@ -29,7 +30,7 @@ class FilterForm(forms.Form):
 
 
 class AddForm(forms.Form):
-    words = forms.CharField(
+    words = MultilineField(
         label=_("Words or phrases"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
@@ -66,7 +67,7 @@ class AddForm(forms.Form):
 
 
 class TryForm(forms.Form):
-    phrase = forms.CharField(
+    phrase = MultilineField(
         label=_("Try a phrase"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,

@@ -31,6 +31,7 @@ from django.views.decorators.http import condition
 
 from accounts.models import User
 from discussion.context import discussion_context
+from lib.forms import MultilineField
 from moderation.models import SiteMode
 from newsroom import actions, seo
 from newsroom import search as full_text
@@ -469,13 +470,13 @@ def _render_spliced(request, template_name, context, *, spliced, status=200):
 
 
 class ErrorReportForm(forms.Form):
-    passage = forms.CharField(
+    passage = MultilineField(
         label=_("The sentence that is wrong (optional)"),
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    detail = forms.CharField(
+    detail = MultilineField(
         label=_("What is wrong, and how do you know?"),
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 5}),
