@@ -158,7 +158,7 @@ def _select(columns: str, where: str, params: list, *, authors: bool = True):
     sqlite = connection.vendor == "sqlite"
     if sqlite:
         # Read the times as text: the driver's converter (Django's regular
-        # expression) costs three times datetime.fromisoformat in `_utc`.
+        # expression) costs three times datetime.fromisoformat in `as_utc`.
         columns = columns.replace("c.created_at", "CAST(c.created_at AS TEXT)").replace(
             "c.edited_at", "CAST(c.edited_at AS TEXT)"
         )
@@ -174,9 +174,9 @@ def _select(columns: str, where: str, params: list, *, authors: bool = True):
     for row in rows:
         if sqlite:
             # SQLite hands back naive UTC datetimes.
-            row.created_at = _utc(row.created_at)
+            row.created_at = as_utc(row.created_at)
             if row.edited_at is not None:
-                row.edited_at = _utc(row.edited_at)
+                row.edited_at = as_utc(row.edited_at)
         # JSON comes back as text on every database: Django turns off the
         # driver's own decoding of jsonb to do it itself, which raw SQL skips.
         if isinstance(row.emoticons, str):
@@ -226,7 +226,9 @@ def fill_text(article_id: int, rows: list[Row]) -> None:
         row.reputation = found.reputation
 
 
-def _utc(value) -> datetime:
+def as_utc(value) -> datetime:
+    """A time read by plain SQL as an aware datetime: SQLite gives text or
+    naive UTC, PostgreSQL an aware value."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -180,3 +180,28 @@ def test_it_runs_the_same_queries_for_10_and_50_followers(article, section, alic
         OutboxMessage.objects.filter(recipient__username__startswith="many").count()
         == 25
     )
+
+
+@pytest.mark.parametrize(
+    ("followers", "reply_to", "queries"),
+    [
+        ([], None, 1),  # nobody to tell: one cheap question
+        (["alice"], None, 1),  # only the author follows
+        (["bob"], None, None),  # someone else follows: the full query, writes
+        ([], "alice", 2),  # a reply to one's own comment: parent, then followers
+    ],
+)
+def test_it_asks_little_when_nobody_is_to_be_told(
+    request, article, alice, bob, followers, reply_to, queries
+):
+    for name in followers:
+        actions.follow(request.getfixturevalue(name), article)
+    parent = say(article, request.getfixturevalue(reply_to)) if reply_to else None
+    comment = say(article, alice, "Something new", parent=parent)
+    with CaptureQueriesContext(connection) as captured:
+        told = actions.comment_published(comment, new=True)
+    assert told == (1 if "bob" in followers else 0)
+    if queries is None:
+        assert "SELECT DISTINCT" in captured[1]["sql"]
+    else:
+        assert len(captured) == queries, [q["sql"] for q in captured]
