@@ -337,3 +337,26 @@ def test_it_checks_the_rate_again_inside_the_transaction(
     with pytest.raises(CommentRefused, match="posting too fast"):
         actions.post_comment(article=article, author=alice, body="This one")
     assert list(Comment.objects.values_list("body", flat=True)) == ["Other process"]
+
+
+def test_the_resent_form_is_found_through_the_token_index(article, alice):
+    """The lookup of a form sent again must not read every comment the reader
+    ever posted: the partial unique index on (author, token) serves it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = actions.post_comment(
+        article=article, author=alice, body="Once", client_token="form-1"
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert actions._posted_with(alice, "form-1") == first
+    sql = captured[0]["sql"]  # with its values, as the database received it
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A table this small would be read whole anyway.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "discussion_comment_token_unique" in plan, plan
