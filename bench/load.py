@@ -70,6 +70,8 @@ GRACE_SECONDS = 30
 # A writer whose comment got no answer sends it again after 0.25 s, then
 # waiting twice as long each time, up to 2 s.
 RETRY_FIRST, RETRY_MAX = 0.25, 2.0
+# Share of comments sent twice at once first, as a double click does.
+TWIN_SHARE = 0.1
 REQUEST_TIMEOUT = 30
 # Lifted for the scratch server only: the load posts faster than a person.
 LIMITS_LIFTED = {
@@ -78,6 +80,39 @@ LIMITS_LIFTED = {
     "TRIBUNE_DUPLICATE_WINDOW": "0",
     "TRIBUNE_NEW_ACCOUNT_SECONDS": "0",
 }
+# Writers' comments are made of these words, and readers search for them.
+WORDS = [
+    "budget",
+    "harbour",
+    "election",
+    "council",
+    "railway",
+    "minister",
+    "treaty",
+    "summit",
+    "drought",
+    "tariff",
+    "pension",
+    "strike",
+    "ceasefire",
+    "vaccine",
+    "bridge",
+    "refinery",
+    "senate",
+    "inflation",
+    "wildfire",
+    "shipyard",
+    "airport",
+    "reservoir",
+    "subsidy",
+    "frontier",
+    "cabinet",
+    "verdict",
+    "protest",
+    "mayor",
+    "tunnel",
+    "festival",
+]
 NOTE = (
     "The load generator (one Python process) and the server (granian, 2 "
     "workers x 4 threads) share the machine's 2 cores, on 127.0.0.1."
@@ -277,6 +312,8 @@ class Submission:
     number: str | None = None  # from the answer that acknowledged it
     comment_id: int | None = None
     answered_at: float | None = None  # seconds since the start
+    # Numbers given to the same submission sent twice at once beforehand.
+    twin_numbers: list[str] = field(default_factory=list)
     refused: str | None = None
 
 
@@ -418,6 +455,19 @@ async def post(run: Run, rng, client: Client, username: str, via: str, bearer):
     sub = Submission(username, via, slug, parent, token, body)
     run.submissions.append(sub)
     pause = RETRY_FIRST
+    if rng.random() < TWIN_SHARE:
+        # A double click: the same form twice at once, on two connections.
+        # Both answers, and the one the loop below gets, must give one number.
+        twin = Client(run.port, client.cookies)
+        try:
+            answers = await asyncio.gather(
+                send(run, client, sub, csrf, bearer), send(run, twin, sub, csrf, bearer)
+            )
+        finally:
+            twin.close()
+        for response in answers:
+            if response is not None and (ack := acknowledgement(via, response)):
+                sub.twin_numbers.append(ack[0])
     while sub.number is None and sub.refused is None:
         if sub.attempts and time.monotonic() > run.end + GRACE_SECONDS:
             return
@@ -432,14 +482,8 @@ async def post(run: Run, rng, client: Client, username: str, via: str, bearer):
             await asyncio.sleep(pause)
             pause = min(pause * 2, RETRY_MAX)
             continue
-        if via == "api" and response.status == 201:
-            answer = json.loads(response.body)
-            sub.number, sub.comment_id = answer["number"], answer["id"]
-        elif via == "form" and response.status == 302:
-            location = response.headers.get("location", "")
-            sub.number = location.rpartition("#c")[2] or None
-            if sub.number is None:
-                sub.refused = f"302 to {location}"
+        if ack := acknowledgement(via, response):
+            sub.number, sub.comment_id = ack
         elif response.status >= 500:
             # The same form sent again, as a reader would: same token.
             await asyncio.sleep(pause)
@@ -452,6 +496,17 @@ async def post(run: Run, rng, client: Client, username: str, via: str, bearer):
         run.parents[slug].append(sub.number)
     if sub.comment_id is not None:
         run.targets.append((sub.comment_id, username))
+
+
+def acknowledgement(via: str, response: Response) -> tuple[str, int | None] | None:
+    """(number, id or None) if `response` says the comment was taken."""
+    if via == "api" and response.status == 201:
+        answer = json.loads(response.body)
+        return answer["number"], answer["id"]
+    location = response.headers.get("location", "")
+    if via == "form" and response.status == 302 and "#c" in location:
+        return location.rpartition("#c")[2], None
+    return None
 
 
 async def send(run: Run, client: Client, sub: Submission, csrf: str, bearer):
@@ -533,6 +588,42 @@ async def report(run: Run, rng, client: Client, via: str, bearer, comment_id: in
                 "detail": "",
             },
         )
+
+
+async def visible_to_anonymous(port: int, submissions: list[Submission]) -> dict:
+    """Whether every acknowledged comment shows on its page to a new visitor.
+
+    After the load, as a reader without a session (whose article pages come
+    from the page cache) would: each comment's permalink, then the page it
+    leads to, read once for all its comments.
+    """
+    # Past the time a process trusts its cached version of a thread.
+    await asyncio.sleep(1)
+    client = Client(port)
+    pages: dict[str, set[str]] = defaultdict(set)
+    missing = []
+    for sub in submissions:
+        if sub.number is None:
+            continue
+        path = f"/articles/{sub.article}/comments/{sub.number}/"
+        response = await client.request("GET", path)
+        if response.status != 302:
+            missing.append(f"{sub.article} #{sub.number}: {response.status}")
+            continue
+        location = response.headers["location"]
+        pages[location.split("#")[0].removeprefix(f"http://127.0.0.1:{port}")].add(
+            sub.number
+        )
+    for page, numbers in pages.items():
+        html = (await client.request("GET", page)).text
+        missing += [
+            f"{page} #{number}" for number in numbers if f'id="c{number}"' not in html
+        ]
+    return {
+        "acknowledged_looked_up_as_anonymous": sum(map(len, pages.values())),
+        "acknowledged_not_shown_to_anonymous": len(missing),
+        "not_shown_examples": missing[:5],
+    }
 
 
 async def healthy(port: int, timeout: float) -> bool:
@@ -685,8 +776,7 @@ def seed_database(out: Path, writers: int, articles: int, per_article: int) -> N
         half = len(rows) // 2
         info["vote_targets"] += [pk for pk, _ in rows[:half]]
         info["report_targets"] += [pk for pk, _ in rows[half:]]
-    words = {w.strip(".,;:!?").lower() for w in article.body.split()}
-    info["search_words"] = sorted(w for w in words if len(w) > 4)[:60] or ["load"]
+    info["search_words"] = WORDS
     for index in range(writers):
         user = User(
             username=f"loadwriter{index + 1:02d}",
@@ -857,6 +947,8 @@ BROKEN = (
     "numbering_misplaced",
     "comment_count_off",
     "score_off_from_votes",
+    "acknowledged_not_shown_to_anonymous",
+    "sent_twice_given_two_numbers",
 )
 
 
@@ -1025,6 +1117,7 @@ def run_scenario(
             )
         )
         elapsed = time.monotonic() - run.start
+        shown = asyncio.run(visible_to_anonymous(server.port, run.submissions))
     finally:
         server.stop()
 
@@ -1048,6 +1141,12 @@ def run_scenario(
     durability["submissions_refused"] = sum(1 for s in run.submissions if s.refused)
     durability["submissions_never_answered"] = sum(
         1 for s in run.submissions if s.number is None and s.refused is None
+    )
+    durability.update(shown)
+    twins = [s for s in run.submissions if s.twin_numbers]
+    durability["sent_twice_at_once"] = len(twins)
+    durability["sent_twice_given_two_numbers"] = sum(
+        1 for s in twins if set(s.twin_numbers) != {s.number}
     )
     durability["acknowledged_after_restart"] = sum(
         1
@@ -1109,6 +1208,20 @@ def print_report(result: dict) -> None:
     say("  " + ", ".join(f"{name} {d[name]}" for name in BROKEN))
 
 
+@contextlib.contextmanager
+def _flushed(redis_url: str):
+    """The Redis database at `redis_url`, emptied before and after."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    client.flushdb()
+    try:
+        yield
+    finally:
+        client.flushdb()
+        client.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("_seed", "_check"):
@@ -1131,7 +1244,12 @@ def main(argv: list[str] | None = None) -> int:
         "scratch one is made (default: DATABASE_URL if PostgreSQL, else "
         f"{POSTGRES_DEFAULT})",
     )
-    parser.add_argument("--redis", default=None, help="REDIS_URL for the server")
+    parser.add_argument(
+        "--redis",
+        default=None,
+        help="REDIS_URL for the server: a Redis database of its own, flushed "
+        "before and after the run",
+    )
     parser.add_argument("--readers", type=int, default=300)
     parser.add_argument("--writers", type=int, default=30)
     parser.add_argument("--kill", action="store_true", help="SIGKILL halfway")
@@ -1155,6 +1273,8 @@ def main(argv: list[str] | None = None) -> int:
             if not base.startswith("postgres"):
                 base = POSTGRES_DEFAULT
             database_url = stack.enter_context(scratch_database(base))
+        if args.redis:
+            stack.enter_context(_flushed(args.redis))
         result = run_scenario(
             tmp=tmp,
             database_url=database_url,

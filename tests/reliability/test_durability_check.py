@@ -54,7 +54,7 @@ def thread(load_article, alice, bob, no_rate_limit):
 
 
 def _broken(figures) -> dict:
-    return {name: figures[name] for name in BROKEN if figures[name]}
+    return {name: figures[name] for name in BROKEN if figures.get(name)}
 
 
 def test_it_finds_nothing_wrong_with_a_sound_thread(thread):
