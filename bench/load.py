@@ -749,7 +749,8 @@ def seed_database(out: Path, writers: int, articles: int, per_article: int) -> N
 
     call_command("migrate", interactive=False, verbosity=0)
     published = datetime.now(UTC) - timedelta(hours=2)
-    users = make_users(300, prefix="loadreader")
+    # The generated threads' authors: as many as comments, up to 300.
+    users = make_users(min(300, max(per_article, 10)), prefix="loadreader")
     info: dict = {
         "articles": [],
         "writers": [],
@@ -1275,6 +1276,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url = stack.enter_context(scratch_database(base))
         if args.redis:
             stack.enter_context(_flushed(args.redis))
+        load_before = os.getloadavg()
         result = run_scenario(
             tmp=tmp,
             database_url=database_url,
@@ -1284,6 +1286,10 @@ def main(argv: list[str] | None = None) -> int:
             kill=args.kill,
             redis_url=args.redis,
         )
+    # Other work on the machine takes its share of the same cores.
+    result["load_average_before_and_after"] = [
+        [round(x, 2) for x in load] for load in (load_before, os.getloadavg())
+    ]
     result["note"] = NOTE
     result["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["command"] = "python -m bench.load " + " ".join(argv)
