@@ -1,35 +1,39 @@
 """A load test of readers and writers, with a SIGKILL of the server mid-run.
 
     uv run --frozen python -m bench.load [--seconds 60] [--database sqlite|postgres]
-                                         [--readers 300] [--writers 30] [--kill]
+        [--readers 300] [--writers 30] [--kill] [--postgres URL] [--redis URL]
 
 Builds a scratch database (a SQLite file in a temporary directory, or a new
 PostgreSQL database beside --postgres's, dropped afterwards), seeds four
 articles of 300 comments and the writers' accounts (a session and an access
 token each), starts `tribune serve --workers 2` on a free loopback port and
-runs, for --seconds, from one asyncio event loop (raw HTTP/1.1 with
-keep-alive, no client library):
+runs, for --seconds, from one asyncio event loop (raw HTTP/1.1, no client
+library; see `Client` for why each request has a connection of its own):
 
 - readers (anonymous) fetching article pages, comment permalinks, search and
   feeds, with 1-4 s of think time between requests;
 - writers posting comments and replies (most through the article page's form
   with its session cookie, CSRF token and client_token; every fifth writer
   through the API with a Bearer token and a client_token of its own), voting
-  and reporting.
+  and reporting, 0.5-2 s apart. One comment in ten is first sent twice at
+  once, as a double click does.
 
-With --kill the server's process group gets SIGKILL halfway through and is
-started again on the same database. A writer whose POST got no answer (the
-connection refused or cut) sends the same submission again, same
-client_token, until it is answered. Afterwards the database is checked: every
-acknowledged comment is stored exactly once with the number its answer gave,
-no (author, client_token) or text is stored twice, and each article's
-top-level numbers are 1..n and each comment's replies p.1..p.k with neither
-gaps nor repeats. The posting limits are lifted in the scratch server's
-environment only (the same variables as `tribune bench`).
+With --kill the server's process group gets SIGKILL halfway through (once a
+few comments are on their way) and is started again on the same database. A
+writer whose POST got no answer (the connection refused or cut) sends the
+same submission again, same client_token, until it is answered. Afterwards
+an anonymous visitor looks up every acknowledged comment, and the database
+is checked (`durability_figures`): every acknowledged comment is stored
+exactly once with the number and text its answer gave, no client_token or
+text is stored twice, each article's top-level numbers are 1..n and each
+comment's replies p.1..p.k with neither gaps nor repeats, and the comment
+counts and scores agree with the rows. The posting limits are lifted in the
+scratch server's environment only (the same variables as `tribune bench`).
 
-Prints requests, req/s, error rate and p50/p99 per kind of request, and
-writes bench/results/load-<database>.json. The load generator and the server
-share the machine's cores.
+Prints requests, req/s, error rate (no answer, or a status other than 2xx,
+3xx and 429) and p50/p99 per kind of request, overall and outside the outage,
+and writes bench/results/load-<database>.json; exits 1 if a check failed.
+The load generator and the server share the machine's cores.
 """
 
 # ruff: noqa: S311 - random choices of a load generator, not secrets
@@ -819,7 +823,7 @@ def durability_figures(
     """
     from django.db.models import Count, F, Q, Sum
 
-    from discussion.models import Comment
+    from discussion.models import Comment, path_segment
     from newsroom.models import Article
 
     acked = [s for s in submissions if s["number"] is not None]
@@ -881,9 +885,8 @@ def durability_figures(
             head, _, last = number.rpartition(".")
             positions[parent_id].append(int(last))
             parent_number, parent_path = by_pk[parent_id][:2] if parent_id else ("", "")
-            expected_path = (
-                parent_path + "." if parent_id else ""
-            ) + f"{int(last):06d}"
+            segment = path_segment(int(last))
+            expected_path = f"{parent_path}.{segment}" if parent_id else segment
             if head != parent_number or path != expected_path:
                 misplaced.append(f"{article.slug} #{number}")
         counters = {None: article.comment_counter}
