@@ -266,15 +266,45 @@ def post_comment(
 
     The number is the next free position under the parent (or at the top
     level): never reused, so removing a comment never renumbers others. Posting
-    again with the same `client_token` returns the first comment. `edition`
-    is the translation of `article` the reader posted from, if any: quotes of
-    the article are looked for in the text they were reading.
+    again with the same `client_token` returns the first comment, also when
+    both submissions arrive at once. `edition` is the translation of
+    `article` the reader posted from, if any: quotes of the article are looked
+    for in the text they were reading.
     """
-    now = now or timezone.now()
-    if client_token:
-        existing = Comment.objects.filter(author=author, client_token=client_token)
-        if (comment := existing.first()) is not None:
+    if (comment := _posted_with(author, client_token)) is not None:
+        return comment
+    try:
+        return _post_new_comment(
+            article=article,
+            author=author,
+            body=body,
+            parent=parent,
+            client_token=client_token,
+            ip_address=ip_address,
+            now=now or timezone.now(),
+            edition=edition,
+        )
+    except (CommentRefused, IntegrityError):
+        # The same form sent twice at once (a double click, or a retry after
+        # an answer lost on the way): the other submission, taken while this
+        # one was checked, makes it fail the pace, repeated-text or unique
+        # token check. Its answer is the comment the other one made, not a
+        # refusal that would tell the reader their comment was not posted.
+        if (comment := _posted_with(author, client_token)) is not None:
             return comment
+        raise
+
+
+def _posted_with(author: User, client_token: str) -> Comment | None:
+    """The reader's comment posted with this form's token, if any (1 query)."""
+    if not client_token or not author.is_authenticated:
+        return None
+    return Comment.objects.filter(author=author, client_token=client_token).first()
+
+
+def _post_new_comment(
+    *, article, author, body, parent, client_token, ip_address, now, edition
+) -> Comment:
     check_can_comment(author, article)
     body = _check_body(body)
     if parent is not None:
@@ -293,46 +323,38 @@ def post_comment(
     found = find_quotes(body, edition or article, parent)
     body_html = render_body(body, found, parent)
 
-    try:
-        with write_transaction():
-            # Again under a lock on the reader's row: two posts of one reader
-            # arriving at two processes at once must not both pass the limit
-            # checked above (which stays, to refuse before the costly work).
-            # (SQLite's IMMEDIATE transactions already serialize writers.)
-            if connection.features.has_select_for_update:
-                User.objects.select_for_update().filter(pk=author.pk).exists()
-            _check_rate(author, now)
-            comment = _insert_numbered(
-                article=article,
-                parent=parent,
-                author=author,
-                body=body,
-                body_html=body_html,
-                created_at=now,
-                client_token=client_token,
-                ip_address=ip_address or None,
-                status=status,
-                hold_reason="; ".join(reasons)[:200],
-                text_hash=digest,
-            )
-            save_quotes(comment, found)
-            published = status == Comment.Status.PUBLISHED
-            bump_thread(
-                article.pk, comment_count=F("comment_count") + (1 if published else 0)
-            )
-            if suspect and published:
-                from moderation.actions import flag_suspect_words
+    with write_transaction():
+        # Again under a lock on the reader's row: two posts of one reader
+        # arriving at two processes at once must not both pass the limit
+        # checked above (which stays, to refuse before the costly work).
+        # (SQLite's IMMEDIATE transactions already serialize writers.)
+        if connection.features.has_select_for_update:
+            User.objects.select_for_update().filter(pk=author.pk).exists()
+        _check_rate(author, now)
+        comment = _insert_numbered(
+            article=article,
+            parent=parent,
+            author=author,
+            body=body,
+            body_html=body_html,
+            created_at=now,
+            client_token=client_token,
+            ip_address=ip_address or None,
+            status=status,
+            hold_reason="; ".join(reasons)[:200],
+            text_hash=digest,
+        )
+        save_quotes(comment, found)
+        published = status == Comment.Status.PUBLISHED
+        bump_thread(
+            article.pk, comment_count=F("comment_count") + (1 if published else 0)
+        )
+        if suspect and published:
+            from moderation.actions import flag_suspect_words
 
-                flag_suspect_words(comment, suspect)
-            if published:
-                comment_became_visible(comment, new=True)
-    except IntegrityError:
-        # Two submissions of one form raced; the other one won.
-        if client_token:
-            existing = Comment.objects.filter(author=author, client_token=client_token)
-            if (comment := existing.first()) is not None:
-                return comment
-        raise
+            flag_suspect_words(comment, suspect)
+        if published:
+            comment_became_visible(comment, new=True)
     return comment
 
 
