@@ -19,7 +19,8 @@ library; see `Client` for why each request has a connection of its own):
   once, as a double click does.
 
 With --kill the server's process group gets SIGKILL halfway through (once a
-few comments are on their way) and is started again on the same database. A
+few comments are on their way) and is started again on the same database;
+the load goes on for at least a quarter of --seconds once it is back. A
 writer whose POST got no answer (the connection refused or cut) sends the
 same submission again, same client_token, until it is answered. Afterwards
 an anonymous visitor looks up every acknowledged comment, and the database
@@ -334,6 +335,9 @@ class Run:
     targets: list[tuple[int, str]] = field(default_factory=list)  # (id, author)
     kill: dict = field(default_factory=dict)
     posts_in_flight: int = 0
+    api_every: int = API_EVERY
+    # The load goes on at least this long once the killed server is back.
+    after_restart: float = 0.0
 
     def now(self) -> float:
         return time.monotonic() - self.start
@@ -399,7 +403,7 @@ async def reader(run: Run, index: int) -> None:
 async def writer(run: Run, index: int) -> None:
     rng = random.Random(f"writer{index}")
     account = run.seed["writers"][index]
-    via = "api" if index % API_EVERY == API_EVERY - 1 else "form"
+    via = "api" if index % run.api_every == run.api_every - 1 else "form"
     client = Client(run.port, {"sessionid": account["sessionid"]})
     bearer = {"Authorization": f"Bearer {account['token']}"}
     reportable = run.seed["report_targets"][index :: len(run.seed["writers"])]
@@ -413,8 +417,11 @@ async def writer(run: Run, index: int) -> None:
             await run.timed(
                 client, "article-signed-in", "GET", f"/articles/{article['slug']}/"
             )
+        first = True
         while time.monotonic() < run.end:
-            roll = rng.random()
+            # A writer comes to post: the first thing they do.
+            roll = 0.0 if first else rng.random()
+            first = False
             if roll < 0.6:
                 await post(run, rng, client, account["username"], via, bearer)
             elif roll < 0.9 or not reportable:
@@ -706,6 +713,7 @@ async def killer(run: Run, server: Server, at: float, in_flight: int) -> None:
         raise RuntimeError(
             f"the server did not come back:\n{servers._tail(server.log)}"
         )
+    run.end = max(run.end, time.monotonic() + run.after_restart)
     run.kill = {
         "at_seconds": round(killed, 2),
         "at_unix_time": killed_utc,
@@ -716,12 +724,14 @@ async def killer(run: Run, server: Server, at: float, in_flight: int) -> None:
     say(f"  answering again after {run.kill['downtime_seconds']} s")
 
 
-async def drive(port, seed, *, seconds, readers, writers, kill) -> Run:
+async def drive(port, seed, *, seconds, readers, writers, kill, api_every) -> Run:
     run = Run(
         port=port,
         seed=seed,
         start=time.monotonic(),
         end=time.monotonic() + seconds,
+        api_every=api_every,
+        after_restart=max(2.0, seconds / 4),
     )
     for article in seed["articles"]:
         run.parents[article["slug"]] = list(article["parents"])
@@ -1072,6 +1082,7 @@ def run_scenario(
     workers: int = 2,
     articles: int = ARTICLES,
     comments_per_article: int = COMMENTS_PER_ARTICLE,
+    api_every: int = API_EVERY,
 ) -> dict:
     """Seed a database, load a server over it (killing it once), check it.
 
@@ -1118,6 +1129,7 @@ def run_scenario(
                 readers=readers,
                 writers=writers,
                 kill=(server, seconds / 2) if kill else None,
+                api_every=api_every,
             )
         )
         elapsed = time.monotonic() - run.start
@@ -1152,6 +1164,14 @@ def run_scenario(
     durability["sent_twice_given_two_numbers"] = sum(
         1 for s in twins if set(s.twin_numbers) != {s.number}
     )
+    durability["acknowledged_by_path"] = dict(
+        Counter(s.via for s in run.submissions if s.number is not None)
+    )
+    durability["acknowledged_before_kill"] = sum(
+        1
+        for s in run.submissions
+        if s.number is not None and run.kill and s.answered_at < run.kill["at_seconds"]
+    )
     durability["acknowledged_after_restart"] = sum(
         1
         for s in run.submissions
@@ -1172,7 +1192,7 @@ def run_scenario(
         "setup_seconds": round(setup_seconds, 1),
         "start_seconds": round(start_seconds, 1),
         "writers_through_api": sum(
-            1 for i in range(writers) if i % API_EVERY == API_EVERY - 1
+            1 for i in range(writers) if i % api_every == api_every - 1
         ),
         "kill": run.kill or None,
         "requests": summarize(run.samples, elapsed, outage),
