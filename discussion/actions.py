@@ -324,16 +324,29 @@ def _post_new_comment(
     body_html = render_body(body, found, parent)
 
     with write_transaction():
+        # Rows are locked parent comment first, then reader, then article:
+        # the order of a vote (the comment's score, its author's reputation,
+        # the thread's version). A reply by a comment's author and a vote on
+        # that comment taking them the other way round each waited for the
+        # other, and PostgreSQL aborted one of them as a deadlock.
+        position = _take_position(article, parent) if parent is not None else None
         # Again under a lock on the reader's row: two posts of one reader
         # arriving at two processes at once must not both pass the limit
         # checked above (which stays, to refuse before the costly work).
-        # (SQLite's IMMEDIATE transactions already serialize writers.)
+        # (SQLite's IMMEDIATE transactions already serialize writers.) "No
+        # key" lets rows that refer to the reader (a notification for them,
+        # their vote) be written meanwhile: such a write waiting for this
+        # lock while holding the thread's article made another deadlock.
         if connection.features.has_select_for_update:
-            User.objects.select_for_update().filter(pk=author.pk).exists()
+            User.objects.select_for_update(no_key=True).filter(pk=author.pk).exists()
         _check_rate(author, now)
-        comment = _insert_numbered(
+        number, path, depth = position or _take_position(article, None)
+        comment = Comment.objects.create(
             article=article,
             parent=parent,
+            number=number,
+            path=path,
+            depth=depth,
             author=author,
             body=body,
             body_html=body_html,
@@ -358,13 +371,13 @@ def _post_new_comment(
     return comment
 
 
-def _insert_numbered(*, article, parent, **fields) -> Comment:
-    """Take the next position under `parent` and insert the comment.
+def _take_position(article, parent) -> tuple[str, str, int]:
+    """Take the next position under `parent`; return (number, path, depth).
 
     Must run inside a transaction. The position is taken by one UPDATE ...
     RETURNING of the counter, which locks the counter's row until commit on
     PostgreSQL (concurrent replies to one parent queue there); SQLite's
-    IMMEDIATE transactions already serialize writers. Two queries in all.
+    IMMEDIATE transactions already serialize writers. One query.
     """
     with connection.cursor() as cursor:
         if parent is None:
@@ -387,9 +400,7 @@ def _insert_numbered(*, article, parent, **fields) -> Comment:
             number = f"{parent_number}.{position}"
             path = f"{parent_path}.{path_segment(position)}"
             depth = parent_depth + 1
-    return Comment.objects.create(
-        article=article, parent=parent, number=number, path=path, depth=depth, **fields
-    )
+    return number, path, depth
 
 
 def save_quotes(comment: Comment, found: list[FoundQuote]) -> None:
