@@ -292,13 +292,56 @@ def post_comment(
 
     The number is the next free position under the parent (or at the top
     level): never reused, so removing a comment never renumbers others. Posting
-    again with the same `client_token` returns the first comment. `edition`
-    is the translation of `article` the reader posted from, if any: quotes of
-    the article are looked for in the text they were reading.
+    again with the same `client_token` returns the first comment, also when
+    both submissions arrive at once. `edition` is the translation of
+    `article` the reader posted from, if any: quotes of the article are looked
+    for in the text they were reading.
     """
-    now = now or timezone.now()
-    if client_token and (comment := _posted_with(author, client_token)):
+    if (comment := _posted_with(author, client_token)) is not None:
         return comment
+    try:
+        return _post_new_comment(
+            article=article,
+            author=author,
+            body=body,
+            parent=parent,
+            client_token=client_token,
+            ip_address=ip_address,
+            now=now or timezone.now(),
+            edition=edition,
+        )
+    except (CommentRefused, IntegrityError):
+        # The same form sent twice at once (a double click, or a retry after
+        # an answer lost on the way): the other submission, taken while this
+        # one was checked, makes it fail the pace, repeated-text or unique
+        # token check. Its answer is the comment the other one made, not a
+        # refusal that would tell the reader their comment was not posted.
+        if (comment := _posted_with(author, client_token)) is not None:
+            return comment
+        raise
+
+
+def _posted_with(author: User, client_token: str) -> Comment | None:
+    """The reader's comment posted with this form's token, if any (1 query).
+
+    The index that serves it (discussion_comment_token_unique) is partial,
+    for non-empty tokens: the query repeats that condition so SQLite uses it,
+    rather than reading every comment the reader ever posted; and it asks for
+    no ordering, which would join the articles.
+    """
+    if not client_token or not author.is_authenticated:
+        return None
+    return (
+        Comment.objects.filter(author=author, client_token=client_token)
+        .exclude(client_token="")
+        .order_by()
+        .first()
+    )
+
+
+def _post_new_comment(
+    *, article, author, body, parent, client_token, ip_address, now, edition
+) -> Comment:
     check_can_comment(author, article)
     body = _check_body(body)
     if parent is not None:
@@ -317,70 +360,61 @@ def post_comment(
     found = find_quotes(body, edition or article, parent)
     body_html = render_body(body, found, parent)
 
-    try:
-        with write_transaction():
-            # Again under a lock on the reader's row: two posts of one reader
-            # arriving at two processes at once must not both pass the limit
-            # checked above (which stays, to refuse before the costly work).
-            # (SQLite's IMMEDIATE transactions already serialize writers.)
-            if connection.features.has_select_for_update:
-                User.objects.select_for_update().filter(pk=author.pk).exists()
-            _check_rate(author, now)
-            comment = _insert_numbered(
-                article=article,
-                parent=parent,
-                author=author,
-                body=body,
-                body_html=body_html,
-                created_at=now,
-                client_token=client_token,
-                ip_address=ip_address or None,
-                status=status,
-                hold_reason="; ".join(reasons)[:200],
-                text_hash=digest,
-            )
-            save_quotes(comment, found)
-            published = status == Comment.Status.PUBLISHED
-            bump_thread(
-                article.pk, comment_count=F("comment_count") + (1 if published else 0)
-            )
-            if suspect and published:
-                from moderation.actions import flag_suspect_words
+    with write_transaction():
+        # Rows are locked parent comment first, then reader, then article:
+        # the order of a vote (the comment's score, its author's reputation,
+        # the thread's version). A reply by a comment's author and a vote on
+        # that comment taking them the other way round each waited for the
+        # other, and PostgreSQL aborted one of them as a deadlock.
+        position = _take_position(article, parent) if parent is not None else None
+        # Again under a lock on the reader's row: two posts of one reader
+        # arriving at two processes at once must not both pass the limit
+        # checked above (which stays, to refuse before the costly work).
+        # (SQLite's IMMEDIATE transactions already serialize writers.) "No
+        # key" lets rows that refer to the reader (a notification for them,
+        # their vote) be written meanwhile: such a write waiting for this
+        # lock while holding the thread's article made another deadlock.
+        if connection.features.has_select_for_update:
+            User.objects.select_for_update(no_key=True).filter(pk=author.pk).exists()
+        _check_rate(author, now)
+        number, path, depth = position or _take_position(article, None)
+        comment = Comment.objects.create(
+            article=article,
+            parent=parent,
+            number=number,
+            path=path,
+            depth=depth,
+            author=author,
+            body=body,
+            body_html=body_html,
+            created_at=now,
+            client_token=client_token,
+            ip_address=ip_address or None,
+            status=status,
+            hold_reason="; ".join(reasons)[:200],
+            text_hash=digest,
+        )
+        save_quotes(comment, found)
+        published = status == Comment.Status.PUBLISHED
+        bump_thread(
+            article.pk, comment_count=F("comment_count") + (1 if published else 0)
+        )
+        if suspect and published:
+            from moderation.actions import flag_suspect_words
 
-                flag_suspect_words(comment, suspect)
-            if published:
-                comment_became_visible(comment, new=True)
-    except IntegrityError:
-        # Two submissions of one form raced; the other one won.
-        if client_token and (comment := _posted_with(author, client_token)):
-            return comment
-        raise
+            flag_suspect_words(comment, suspect)
+        if published:
+            comment_became_visible(comment, new=True)
     return comment
 
 
-def _posted_with(author: User, client_token: str) -> Comment | None:
-    """The reader's comment sent with this form's token, if any.
-
-    The index that serves it (discussion_comment_token_unique) is partial,
-    for non-empty tokens: the query repeats that condition so SQLite uses it,
-    rather than reading every comment the reader ever posted; and it asks for
-    no ordering, which would join the articles.
-    """
-    return (
-        Comment.objects.filter(author=author, client_token=client_token)
-        .exclude(client_token="")
-        .order_by()
-        .first()
-    )
-
-
-def _insert_numbered(*, article, parent, **fields) -> Comment:
-    """Take the next position under `parent` and insert the comment.
+def _take_position(article, parent) -> tuple[str, str, int]:
+    """Take the next position under `parent`; return (number, path, depth).
 
     Must run inside a transaction. The position is taken by one UPDATE ...
     RETURNING of the counter, which locks the counter's row until commit on
     PostgreSQL (concurrent replies to one parent queue there); SQLite's
-    IMMEDIATE transactions already serialize writers. Two queries in all.
+    IMMEDIATE transactions already serialize writers. One query.
     """
     with connection.cursor() as cursor:
         if parent is None:
@@ -403,9 +437,7 @@ def _insert_numbered(*, article, parent, **fields) -> Comment:
             number = f"{parent_number}.{position}"
             path = f"{parent_path}.{path_segment(position)}"
             depth = parent_depth + 1
-    return Comment.objects.create(
-        article=article, parent=parent, number=number, path=path, depth=depth, **fields
-    )
+    return number, path, depth
 
 
 def save_quotes(comment: Comment, found: list[FoundQuote]) -> None:
