@@ -217,3 +217,21 @@ server {
     assert "ssl_" not in adapted and "return 301" not in adapted
     assert "proxy_cache_path @PREFIX@/" in adapted
     assert adapted.rstrip().endswith("}")
+
+
+@pytest.mark.parametrize(
+    ("queries", "growth", "holds"),
+    [
+        ({15: 7, 1000: 8, 2000: 8, 10000: 8}, 0, True),  # a short thread: one fewer
+        ({15: 8, 1000: 8, 2000: 8, 10000: 9}, 1, False),  # grows with comments
+        ({15: 9, 1000: 8, 2000: 8, 10000: 8}, 1, False),  # a short one needs more
+        ([7, 7, 7], 0, True),
+    ],
+)
+def test_queries_may_not_grow_with_the_comments(queries, growth, holds):
+    [target] = [
+        t
+        for t in compute_targets({**FIGURES, "queries": queries})
+        if t["name"].startswith("6. SQL queries")
+    ]
+    assert (target["measured"], target["holds"]) == (growth, holds)
