@@ -120,6 +120,14 @@ def records(
                 f"the file refers to external entities ({type(e).__name__}); "
                 "it is refused",
             ) from None
+        except (ValueError, LookupError) as e:
+            # pyexpat reads only single-byte encodings besides UTF-8 and
+            # UTF-16 ("multi-byte encodings are not supported"), and only
+            # those Python knows ("unknown encoding").
+            raise ImportFormatError(
+                expat.CurrentLineNumber,
+                f"cannot read the encoding the file declares ({e}); save it as UTF-8",
+            ) from None
         if not checked and target.root_tag is not None:
             root(target.root_tag)
             checked = True
