@@ -239,3 +239,12 @@ def test_moments_outside_the_calendar_in_utc_are_refused(db, tmp_path):
     )
     message = refused(write(tmp_path, "year10000.xml", text), "disqus")
     assert "post #1 (dsq:id 5001): cannot read <createdAt>" in message
+
+
+def test_elements_nested_too_deep_are_refused_before_filling_memory(db, tmp_path):
+    # Found by bench/fuzz.py: 15 million nested elements held every open one
+    # in memory. The refusal comes at the 101st level, whatever follows.
+    deep = "<x>" * 1_000_000
+    text = DISQUS.read_text(encoding="utf-8").replace("<thread ", deep + "<thread ", 1)
+    message = refused(write(tmp_path, "deep.xml", text), "disqus")
+    assert "line 8: elements nested more than 100 deep" in message
