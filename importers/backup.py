@@ -27,6 +27,7 @@ unusable passwords and set new ones with "Forgot your password?".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -745,20 +746,28 @@ class _Record:
         return value
 
 
-def _has_nul(value: Any) -> bool:
+#: NUL (PostgreSQL refuses it) and lone surrogates, which JSON can spell
+#: ("\\ud800") but no database encoding can store.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> str | None:
+    """The first character of `value` (or of a string inside it) that no
+    database stores, or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _UNSTORABLE.search(value)
+        return found.group() if found else None
     if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
+        return next(filter(None, map(_unstorable, value)), None)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return False
+        return _unstorable(list(value)) or _unstorable(list(value.values()))
+    return None
 
 
 def _check_storable(field, value) -> None:
     """Refuse what the database would refuse, or keep wrongly, on any backend:
     integers out of the column's range (SQLite takes 64 bits everywhere),
-    NUL characters (PostgreSQL refuses them), a moment without a UTC offset
+    NUL characters and lone surrogates (see _UNSTORABLE), a moment without a UTC offset
     (the export always writes one) or one that leaves the calendar in UTC."""
     if isinstance(value, int) and not isinstance(value, bool):
         internal = field.get_internal_type()
@@ -767,8 +776,9 @@ def _check_storable(field, value) -> None:
         )
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValidationError(f"{value} is out of range for {internal}")
-    if _has_nul(value):
-        raise ValidationError("holds a NUL character")
+    if (char := _unstorable(value)) is not None:
+        name = "a NUL character" if char == "\x00" else f"a lone surrogate {char!r}"
+        raise ValidationError(f"holds {name}")
     if isinstance(field, DateTimeField) and isinstance(value, datetime):
         if value.utcoffset() is None:
             raise ValidationError(f"{value.isoformat()} has no UTC offset")

@@ -404,6 +404,10 @@ def test_it_refuses_json_too_deep_or_too_long_to_read(db):
             r'"body": holds a NUL character',
         ),
         (
+            lambda d: d["comments"][4].update(body="half a pair: \ud800"),
+            r'"body": holds a lone surrogate',
+        ),
+        (
             lambda d: d["articles"][0].update(tags=[["syria"]]),
             r"articles\[0\] .*\"tags\" must be a list of strings, not \['syria'\]",
         ),
