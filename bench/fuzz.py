@@ -17,11 +17,13 @@ from the same migrated, empty database. An input is accepted (the command
 succeeds), refused (CommandError with a message, raised from the parser's
 own error class) or a crash:
 
-- any other exception (KeyError, TypeError, OverflowError, RecursionError …);
+- any other exception (KeyError, TypeError, OverflowError, RecursionError,
+  MemoryError past --memory-mb …);
 - a refusal that leaves rows behind (a partial write);
 - an accepted input that wrote a value PostgreSQL would refuse: longer than
   its column, or holding a NUL character (SQLite stores both);
-- an input that runs longer than --timeout seconds (a hang).
+- an input that takes more than --timeout seconds of CPU time, or five
+  times as long by the clock (a hang).
 
 A crash is shrunk by Hypothesis to a minimal input, which is saved under
 bench/results/fuzz-crashes/ with its traceback. Figures go to stdout and
@@ -647,6 +649,17 @@ def _on_alarm(signum, frame):
     raise Hang("ran past the time bound")
 
 
+#: The machine may be shared: the bound is on CPU time, with a wall-clock
+#: bound this many times longer for an input that waits instead of working.
+WALL_FACTOR = 5
+
+
+def _arm(timeout: float) -> None:
+    """Raise Hang after `timeout` seconds of CPU time (0: disarm)."""
+    signal.setitimer(signal.ITIMER_PROF, timeout)
+    signal.setitimer(signal.ITIMER_REAL, timeout * WALL_FACTOR)
+
+
 @dataclass
 class Parser:
     name: str
@@ -747,7 +760,7 @@ def run_one(parser: Parser, data: bytes, path: Path, timeout: float) -> str:
     args = [a.replace("{file}", str(path)) for a in parser.command]
     with transaction.atomic():
         before = _row_counts()
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        _arm(timeout)
         try:
             with warnings.catch_warnings():
                 # Naive datetimes and the like: errors under pytest (the
@@ -755,7 +768,7 @@ def run_one(parser: Parser, data: bytes, path: Path, timeout: float) -> str:
                 warnings.simplefilter("error", RuntimeWarning)
                 call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
         except CommandError as e:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _arm(0)
             cause = e.__context__
             message = str(e).replace(str(path), "FILE")
             if not str(e).strip():
@@ -770,7 +783,7 @@ def run_one(parser: Parser, data: bytes, path: Path, timeout: float) -> str:
                 ) from e
             outcome = "refused"
         else:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _arm(0)
             after = _row_counts()
             changed = [label for label in after if after[label] != before[label]]
             problems = _unstorable(changed)
@@ -778,7 +791,7 @@ def run_one(parser: Parser, data: bytes, path: Path, timeout: float) -> str:
                 raise Crash("PostgreSQL would refuse: " + "; ".join(problems))
             outcome = "accepted"
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _arm(0)
         transaction.set_rollback(True)
     return outcome
 
@@ -795,6 +808,9 @@ class Tally:
     crashes: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    #: (seconds, bytes) of the slowest input.
+    slowest: tuple[float, int] = (0.0, 0)
+    largest_input: int = 0
 
 
 def _signature(error: BaseException) -> str:
@@ -830,10 +846,15 @@ def fuzz(
     work = Path(tempfile.mkdtemp(prefix=f"tribune-fuzz-{name}-"))
     path = work / f"input{parser.suffix}"
     last_failure: list = []
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    previous = {
+        number: signal.signal(number, _on_alarm)
+        for number in (signal.SIGALRM, signal.SIGPROF)
+    }
 
     def check(data: bytes) -> None:
         tally.inputs += 1
+        tally.largest_input = max(tally.largest_input, len(data))
+        began = time.process_time()
         try:
             outcome = run_one(parser, data, path, timeout)
         except KeyboardInterrupt:
@@ -844,6 +865,15 @@ def fuzz(
                 # Hypothesis shrinks Exceptions, not other BaseExceptions.
                 raise Crash(f"hang: over {timeout} s") from e
             raise
+        finally:
+            took = time.process_time() - began
+            tally.slowest = max(tally.slowest, (round(took, 2), len(data)))
+        if took > timeout:
+            # The alarm can go off where its exception is swallowed (in a
+            # garbage collector callback): the clock still tells.
+            error = Crash(f"hang: {took:.0f} CPU s, over the {timeout} s bound")
+            last_failure[:] = [data, error]
+            raise error
         if outcome == "accepted":
             tally.accepted += 1
         else:
@@ -888,7 +918,8 @@ def fuzz(
             if tally.inputs == inputs_before:
                 break  # nothing left to generate
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         for leftover in work.iterdir():
             leftover.unlink()
         work.rmdir()
@@ -941,9 +972,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds-per-parser", type=float, default=200.0)
     parser.add_argument("--parser", choices=PARSERS, action="append")
     parser.add_argument(
-        "--timeout", type=float, default=20.0, help="seconds one input may take"
+        "--timeout",
+        type=float,
+        default=20.0,
+        help="CPU seconds one input may take (wall clock: 5 times as long)",
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=4096,
+        help="address space the process may use; more is a MemoryError (a crash)",
     )
     options = parser.parse_args(argv)
+    limit = options.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     names = options.parser or list(PARSERS)
     with tempfile.TemporaryDirectory(prefix="tribune-fuzz-db-") as folder:
         _setup_django(Path(folder) / "fuzz.sqlite3")
@@ -981,7 +1023,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.platform(),
         "database": vendor,
         "seconds_per_parser": options.seconds_per_parser,
-        "timeout_per_input_s": options.timeout,
+        "timeout_per_input_cpu_s": options.timeout,
+        "memory_limit_mb": options.memory_mb,
         "parsers": {
             t.parser: {
                 "inputs": t.inputs,
@@ -990,6 +1033,9 @@ def main(argv: list[str] | None = None) -> int:
                 "crashes": len(t.crashes),
                 "crash_details": t.crashes,
                 "seconds": t.seconds,
+                "slowest_input_s": t.slowest[0],
+                "slowest_input_bytes": t.slowest[1],
+                "largest_input_bytes": t.largest_input,
                 "peak_rss_mb_so_far": t.peak_rss_mb,
             }
             for t in tallies
