@@ -88,13 +88,19 @@ def import_page(
             body="\n\n".join(escape_markdown(p) for p in page.body),
             section=section,
             language=language,
-            status=Article.Status.PUBLISHED,
+            # Without a date (no comments, no --published) nothing says when
+            # it came out: a draft for an editor to date, as the WXR importer
+            # makes of an undated item.
+            status=Article.Status.PUBLISHED
+            if published_at is not None
+            else Article.Status.DRAFT,
             published_at=published_at,
             source_key=key,
         )
-        # An archived article was last updated when it was published, not now.
-        Article.objects.filter(pk=article.pk).update(updated_at=published_at)
-        article.updated_at = published_at
+        if published_at is not None:
+            # An archived article was last updated when it was published, not now.
+            Article.objects.filter(pk=article.pk).update(updated_at=published_at)
+            article.updated_at = published_at
         for position, name in enumerate(page.authors):
             author = Author.objects.filter(name=name).first() or Author.objects.create(
                 name=name, slug=_unique_slug(Author, name)

@@ -27,6 +27,7 @@ unusable passwords and set new ones with "Forgot your password?".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -40,7 +41,8 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import Model, Prefetch
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import DateTimeField, JSONField, Model, Prefetch
 
 from accounts.models import User, fold_username
 from discussion.models import Comment, CommentRevision, Quote, Vote
@@ -708,7 +710,13 @@ class _Record:
             field = obj._meta.get_field(name)
             value = self.get(name)
             try:
-                value = field.to_python(value)
+                if isinstance(value, list | dict) and not isinstance(field, JSONField):
+                    raise ValidationError(f"expected one value, found {value!r}")
+                try:
+                    value = field.to_python(value)
+                except (TypeError, ValueError, OverflowError):
+                    raise ValidationError(f"cannot read {value!r}") from None
+                _check_storable(field, value)
                 if value is None and not field.null:
                     raise ValidationError("may not be null")
                 if value is not None and field.choices:
@@ -728,6 +736,56 @@ class _Record:
         if not isinstance(value, list):
             raise self.error(f'"{name}" must be a list')
         return value
+
+    def names(self, name: str) -> list[str]:
+        """The list `name`, whose items must be strings (natural keys)."""
+        value = self.list(name)
+        for item in value:
+            if not isinstance(item, str):
+                raise self.error(f'"{name}" must be a list of strings, not {item!r}')
+        return value
+
+
+#: NUL (PostgreSQL refuses it) and lone surrogates, which JSON can spell
+#: ("\\ud800") but no database encoding can store.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> str | None:
+    """The first character of `value` (or of a string inside it) that no
+    database stores, or None."""
+    if isinstance(value, str):
+        found = _UNSTORABLE.search(value)
+        return found.group() if found else None
+    if isinstance(value, list):
+        return next(filter(None, map(_unstorable, value)), None)
+    if isinstance(value, dict):
+        return _unstorable(list(value)) or _unstorable(list(value.values()))
+    return None
+
+
+def _check_storable(field, value) -> None:
+    """Refuse what the database would refuse, or keep wrongly, on any backend:
+    integers out of the column's range (SQLite takes 64 bits everywhere),
+    NUL characters and lone surrogates (see _UNSTORABLE), a moment without a UTC offset
+    (the export always writes one) or one that leaves the calendar in UTC."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        internal = field.get_internal_type()
+        low, high = BaseDatabaseOperations.integer_field_ranges.get(
+            internal, (None, None)
+        )
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValidationError(f"{value} is out of range for {internal}")
+    if (char := _unstorable(value)) is not None:
+        name = "a NUL character" if char == "\x00" else f"a lone surrogate {char!r}"
+        raise ValidationError(f"holds {name}")
+    if isinstance(field, DateTimeField) and isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValidationError(f"{value.isoformat()} has no UTC offset")
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(f"{value.isoformat()} is out of range") from None
 
 
 class _Keys:
@@ -829,6 +887,13 @@ def restore_site(stream: IO[str], using: str = DEFAULT_DB_ALIAS) -> dict[str, in
         ) from None
     except UnicodeDecodeError as e:
         raise RestoreError(f"not UTF-8 text: {e.reason}") from None
+    except RecursionError:
+        raise RestoreError(
+            "not a Tribune export: lists or objects nested too deeply to read"
+        ) from None
+    except ValueError as e:
+        # A number of more than 4,300 digits, which json refuses to convert.
+        raise RestoreError(f"not a JSON document: {e}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RestoreError(f'not a Tribune export (its "format" is not "{FORMAT}")')
     if document.get("version") != VERSION:
@@ -944,7 +1009,7 @@ def _permissions(record: _Record, keys: _Keys, using: str) -> list[int]:
             )
         }
     found = []
-    for name in record.list("permissions"):
+    for name in record.names("permissions"):
         if name not in keys.permissions:
             raise record.error(f"unknown permission {name!r}")
         found.append(keys.permissions[name])
@@ -955,6 +1020,12 @@ def _restore_group(record: _Record, keys: _Keys, out: _Inserter, using: str):
     name = record.get("name")
     if not isinstance(name, str) or not name:
         raise record.error('"name" must be a non-empty string')
+    try:
+        _check_storable(Group._meta.get_field("name"), name)
+    except ValidationError as e:
+        raise record.error(f'"name": {"; ".join(e.messages)}') from None
+    if len(name) > Group._meta.get_field("name").max_length:
+        raise record.error('"name" is too long for a group name')
     group, _ = Group.objects.using(using).get_or_create(name=name)
     # Added to, never taken from: a newer Tribune may grant its roles more.
     group.permissions.add(*_permissions(record, keys, using))
@@ -974,7 +1045,7 @@ def _restore_user(record: _Record, keys: _Keys, out: _Inserter, using: str):
     out.add(user)
     if keys.groups is None:
         keys.groups = dict(Group.objects.using(using).values_list("name", "pk"))
-    for name in record.list("groups"):
+    for name in record.names("groups"):
         if name not in keys.groups:
             raise record.error(f"unknown group {name!r}")
         out.add(User.groups.through(user_id=user.pk, group_id=keys.groups[name]))
@@ -1008,7 +1079,7 @@ def _restore_article(record, keys, out, using) -> int | None:
     article.section_id = keys.resolve(record, "section", "sections")
     keys.articles[article.slug] = article.pk
     out.add(article)
-    for slug in record.list("tags"):
+    for slug in record.names("tags"):
         tag_id = keys.tags.get(slug)
         if tag_id is None:
             raise record.error(f"unknown tag {slug!r}")
@@ -1039,6 +1110,8 @@ def _restore_comment(record, keys, out, using):
     comment.author_id = keys.resolve(record, "author", "users", optional=True)
     parent = record.get("parent", None)
     if parent is not None:
+        if not isinstance(parent, str):
+            raise record.error(f'"parent" must be a comment number, not {parent!r}')
         comment.parent_id = keys.comments.get((comment.article_id, parent))
         if comment.parent_id is None:
             raise record.error(

@@ -27,6 +27,8 @@ from importers.external import (
     ExternalComment,
     ExternalThread,
     author_key,
+    check_url,
+    within_calendar,
 )
 from importers.xmlstream import ImportFormatError, html_paragraphs, records
 
@@ -85,7 +87,7 @@ def _when(value: str) -> datetime | None:
     # Disqus writes UTC with a "Z"; anything naive is taken as UTC too.
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment
+    return within_calendar(moment)
 
 
 class DisqusReader:
@@ -186,6 +188,7 @@ class DisqusReader:
                 raise ImportFormatError(
                     line, f"thread {dsq_id} has posts but no <link> to match it by"
                 )
+            check_url(link, line, f"thread {dsq_id}: <link>")
             yield self._thread(db, dsq_id, link, title, forum, line)
 
     def _thread(self, db, dsq_id, link, title, forum, line) -> ExternalThread:

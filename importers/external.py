@@ -35,7 +35,7 @@ import unicodedata
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -157,6 +157,29 @@ def normalize_url(url: str) -> str:
     return f"{host}{path}{query}"
 
 
+def check_url(url: str, line: int, what: str) -> str:
+    """Return `url`, or raise ImportFormatError if it cannot be taken apart
+    as a URL (an unclosed "[" of an IPv6 host: "http://[::1")."""
+    try:
+        urlsplit(url)
+    except ValueError as e:
+        raise ImportFormatError(line, f"{what} {url!r} is not a URL ({e})") from None
+    return url
+
+
+def within_calendar(moment: datetime | None) -> datetime | None:
+    """The moment, or None if it has no UTC time that Python and the
+    database can hold (1 January of year 1 east of Greenwich, 31 December
+    9999 west of it)."""
+    if moment is None:
+        return None
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
+
+
 def url_source_key(url: str) -> str:
     return f"url:{normalize_url(url)}"[:300]
 
@@ -177,8 +200,13 @@ def load_mapping(path: Path) -> dict[str, str]:
             raise ImportFormatError(
                 e.lineno, f"the URL map is not JSON: {e.msg}"
             ) from None
-        if not all(isinstance(v, str) for v in pairs.values()):
+        if not isinstance(pairs, dict) or not all(
+            isinstance(v, str) for v in pairs.values()
+        ):
             raise ImportFormatError(0, "the URL map must map URLs to URLs")
+        for old, new in pairs.items():
+            check_url(old, 0, "the URL map's")
+            check_url(new, 0, "the URL map's")
         return {normalize_url(old): new for old, new in pairs.items()}
     mapping = {}
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
@@ -186,6 +214,8 @@ def load_mapping(path: Path) -> dict[str, str]:
             continue
         if len(row) != 2 or not row[0].strip() or not row[1].strip():
             raise ImportFormatError(number, "expected two columns: old URL, new URL")
+        check_url(row[0], number, "the old URL")
+        check_url(row[1].strip(), number, "the new URL")
         mapping[normalize_url(row[0])] = row[1].strip()
     return mapping
 

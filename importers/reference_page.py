@@ -32,13 +32,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
 from discussion.quotes import detect_quotes
 
 SITE_LINE = 1
 INDENT_STEP = 2
+#: Longest title and author name the site stores (Article.title, Author.name).
+MAX_TITLE = 300
+MAX_AUTHOR = 200
+#: Replies nested deeper are refused: numbers and paths have a fixed width
+#: (Comment.number, Comment.path), and the other importers keep 30 levels too.
+MAX_DEPTH = 30
+#: Comment.number's width.
+MAX_NUMBER = 255
 
 #: Byline prefixes, longest first so that a prefix of another never wins.
 BYLINE_PREFIXES = (
@@ -196,6 +204,14 @@ def parse_page(text: str, *, timezone: tzinfo) -> ParsedPage:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise PageFormatError(1, "the page is empty")
+    for number, line in enumerate(lines, start=1):
+        # No saved page has one, and the database cannot store it.
+        if "\x00" in line:
+            raise PageFormatError(
+                number,
+                f"column {line.index(chr(0)) + 1}: a NUL character; "
+                "is this a binary or damaged file?",
+            )
     site = lines[0].strip()
     if not site:
         raise PageFormatError(SITE_LINE, "expected the site name, found a blank line")
@@ -236,8 +252,24 @@ def parse_page(text: str, *, timezone: tzinfo) -> ParsedPage:
         )
 
     title = lines[title_index].strip()
+    if len(title) > MAX_TITLE:
+        raise PageFormatError(
+            title_index + 1,
+            f"the title is {len(title)} characters long, more than {MAX_TITLE}; "
+            "is the title line missing, so that a paragraph is taken for it?",
+        )
     article = [line.strip() for line in lines[title_index + 1 : sign_in]]
     body, authors, role, attribution = _split_byline(article)
+    for name in authors:
+        if len(name) > MAX_AUTHOR:
+            byline = next(
+                i for i in range(sign_in - 1, title_index, -1) if name in lines[i]
+            )
+            raise PageFormatError(
+                byline + 1,
+                f"the byline names an author of {len(name)} characters, "
+                f"more than {MAX_AUTHOR}: {_quoted(name)}",
+            )
     comments = _parse_comments(lines, sign_in + 1, timezone)
     _attach_quotes(comments, body)
     return ParsedPage(
@@ -360,6 +392,12 @@ def _parse_comments(
                 f"expected at most {body_indent}",
             )
         depth = line.indent // INDENT_STEP - 1
+        if depth >= MAX_DEPTH:
+            raise PageFormatError(
+                line.number,
+                f"reply nested {depth + 1} levels deep; "
+                f"at most {MAX_DEPTH} levels can be imported",
+            )
         del stack[depth:]
         parent = stack[-1] if stack else None
         previous = parent.children if parent else top_level
@@ -382,6 +420,12 @@ def _parse_comments(
         else:
             top_level = number
         comment_number = f"{prefix}{number}"
+        if len(comment_number) > MAX_NUMBER:
+            raise PageFormatError(
+                line.number,
+                f"comment number {comment_number[:40]}… is longer than "
+                f"{MAX_NUMBER} characters",
+            )
         author = heading["author"]
         created_at = _read_timestamp(following, line, author, comment_number, timezone)
         comment = ParsedComment(
@@ -454,7 +498,16 @@ def _read_timestamp(
             line.number, f"cannot read the timestamp of comment {number}: {e}"
         ) from None
     # zoneinfo zones resolve the offset on replace(); pytz is not used here.
-    return naive.replace(tzinfo=timezone)
+    moment = naive.replace(tzinfo=timezone)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise PageFormatError(
+            line.number,
+            f"cannot read the timestamp of comment {number}: "
+            f"{naive.isoformat(' ', 'minutes')} is outside the calendar in UTC",
+        ) from None
+    return moment
 
 
 def split_emoticons(paragraphs: list[str]) -> tuple[list[str], list[str]]:

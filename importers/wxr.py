@@ -24,7 +24,9 @@ from importers.external import (
     ExternalComment,
     ExternalThread,
     author_key,
+    check_url,
     normalize_url,
+    within_calendar,
 )
 from importers.xmlstream import ImportFormatError, html_paragraphs, ns, records
 from newsroom.models import Article
@@ -102,9 +104,12 @@ class WxrReader:
             elif name == "title":
                 self.site = (element.text or "").strip()
             elif name == "link":
-                self.site_url = self.site_url or (element.text or "").strip()
+                link = check_url((element.text or "").strip(), line, "<link>")
+                self.site_url = self.site_url or link
             elif name == "wp:base_site_url":
-                self.site_url = (element.text or "").strip()
+                self.site_url = check_url(
+                    (element.text or "").strip(), line, "<wp:base_site_url>"
+                )
             elif name == "wp:author":
                 fields = _fields(element)
                 login = fields.get("wp:author_login", "").strip()
@@ -123,6 +128,7 @@ class WxrReader:
         url = fields.get("link", "").strip() or fields.get("guid", "").strip()
         if not url:
             raise ImportFormatError(line, f"{where} has no <link> to match it by")
+        check_url(url, line, f"{where}: <link>")
         status = {
             "publish": Article.Status.PUBLISHED,
             "future": Article.Status.SCHEDULED,
@@ -132,7 +138,9 @@ class WxrReader:
         )
         if published_at is None and fields.get("pubDate", "").strip():
             try:
-                published_at = email.utils.parsedate_to_datetime(fields["pubDate"])
+                published_at = within_calendar(
+                    email.utils.parsedate_to_datetime(fields["pubDate"])
+                )
             except (TypeError, ValueError):
                 published_at = None
         categories = [
@@ -220,7 +228,15 @@ class WxrReader:
 
     def _when(self, local: str, gmt: str) -> datetime | None:
         """The moment, in the zone the site showed it in where the export
-        gives both clocks; local times without GMT are in self.timezone."""
+        gives both clocks; local times without GMT are in self.timezone.
+        None if there is none, or if it falls outside the calendar in UTC or
+        in its zone (year 1 or 9999)."""
+        try:
+            return within_calendar(self._moment(local, gmt))
+        except OverflowError:
+            return None
+
+    def _moment(self, local: str, gmt: str) -> datetime | None:
         local_time = _parse(local)
         gmt_time = _parse(gmt)
         if gmt_time is None:

@@ -178,6 +178,53 @@ def test_a_broken_page_names_the_line_and_writes_nothing(db, tmp_path):
     assert not get_user_model().objects.exists()
 
 
+def nothing_written() -> bool:
+    return not (
+        Article.objects.exists()
+        or Comment.objects.exists()
+        or get_user_model().objects.exists()
+        or Author.objects.exists()
+    )
+
+
+def test_broken_numbering_names_the_line_and_writes_nothing(db, tmp_path):
+    text = REFERENCE_PAGE.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    index = next(i for i, line in enumerate(lines) if line.startswith("  7. "))
+    lines[index] = lines[index].replace("  7. ", "  8. ")
+    broken = tmp_path / "numbering.txt"
+    broken.write_text("\n".join(lines), encoding="utf-8")
+    message = f"line {index + 1}: comment number 8 follows 6; expected 7"
+    with pytest.raises(CommandError, match=message):
+        run(str(broken))
+    assert nothing_written()
+
+
+def test_a_truncated_page_is_refused_and_writes_nothing(db, tmp_path):
+    text = REFERENCE_PAGE.read_text(encoding="utf-8")
+    # Cut right after a comment's heading, before its timestamp line.
+    cut = tmp_path / "cut.txt"
+    cut.write_text(text[: text.index("  7. Tim") + len("  7. Tim\n")], "utf-8")
+    with pytest.raises(CommandError, match="under comment 7, found end of file"):
+        run(str(cut))
+    assert nothing_written()
+
+
+def test_a_page_without_comments_or_date_becomes_a_draft(db, tmp_path):
+    # Found by bench/fuzz.py: the import used to fail on a NOT NULL
+    # constraint, having no date to give the article.
+    text = REFERENCE_PAGE.read_text(encoding="utf-8")
+    head = tmp_path / "head.txt"
+    head.write_text(text[: text.index("  1. Thunderbolt")], encoding="utf-8")
+    assert "0 new comments" in run(str(head))
+    article = Article.objects.get()
+    assert article.status == Article.Status.DRAFT
+    assert article.published_at is None
+    run(str(head), "--published", "2016-05-25")
+    article = Article.objects.get()
+    assert article.status == Article.Status.DRAFT  # already there: left alone
+
+
 def test_a_failure_while_writing_leaves_nothing(db, page, monkeypatch):
     from importers import actions
 

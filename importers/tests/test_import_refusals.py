@@ -169,3 +169,82 @@ def test_bad_options_are_refused(db, tmp_path):
     with pytest.raises(CommandError, match="line 1: expected two columns"):
         run(str(WXR), "--format", "wxr", "--map", str(bad_map))
     assert counts() == NOTHING
+
+
+# --- found by bench/fuzz.py: each used to escape as a ValueError, LookupError
+# or OverflowError instead of a message ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("declared", "reason"),
+    [
+        ("shift_jis", "multi-byte encodings are not supported"),
+        ("x-no-such-encoding", "unknown encoding"),
+    ],
+)
+def test_an_encoding_the_parser_cannot_read_is_refused(db, tmp_path, declared, reason):
+    text = WXR.read_text(encoding="utf-8").replace(
+        'encoding="UTF-8"', f'encoding="{declared}"'
+    )
+    message = refused(write(tmp_path, "odd.xml", text))
+    assert "line 1: cannot read the encoding the file declares" in message
+    assert reason in message
+    assert "save it as UTF-8" in message
+
+
+def test_a_link_that_is_not_a_url_is_refused(db, tmp_path):
+    text = WXR.read_text(encoding="utf-8")
+    item = text.replace(
+        "<link>https://old.example.com/about/</link>", "<link>http://[::1</link>"
+    )
+    message = refused(write(tmp_path, "item.xml", item))
+    assert "line 269: item \"About\" (line 269): <link> 'http://[::1' is not a URL" in (
+        message
+    )
+    site = text.replace(
+        "<wp:base_site_url>https://old.example.com</wp:base_site_url>",
+        "<wp:base_site_url>http://[::1</wp:base_site_url>",
+    )
+    assert "line 18: <wp:base_site_url> 'http://[::1' is not a URL" in refused(
+        write(tmp_path, "site.xml", site)
+    )
+    thread = DISQUS.read_text(encoding="utf-8").replace(
+        "http://old.example.com/2016/05/syria/", "http://[::1"
+    )
+    assert "thread 1002: <link> 'http://[::1' is not a URL" in refused(
+        write(tmp_path, "thread.xml", thread), "disqus"
+    )
+
+
+def test_a_map_with_a_line_that_is_not_a_url_is_refused(db, tmp_path):
+    bad_map = write(tmp_path, "map.csv", "http://[::1,https://tribune.example/a/\n")
+    with pytest.raises(CommandError, match="line 1: the old URL 'http://\\[::1'"):
+        run(str(WXR), "--format", "wxr", "--map", str(bad_map))
+    assert counts() == NOTHING
+
+
+def test_moments_outside_the_calendar_in_utc_are_refused(db, tmp_path):
+    # Year 1 in Moscow is year 0 in UTC; 9999 at UTC-14 is 10000.
+    text = WXR.read_text(encoding="utf-8").replace(
+        "<wp:comment_date><![CDATA[2016-05-25 23:15:00]]></wp:comment_date>",
+        "<wp:comment_date><![CDATA[0001-01-01 00:15:00]]></wp:comment_date>",
+    )
+    message = refused(
+        write(tmp_path, "year1.xml", text), "wxr", "--timezone", "Europe/Moscow"
+    )
+    assert "(wp:comment_id 112)" in message
+    assert "has no readable wp:comment_date" in message
+    text = DISQUS.read_text(encoding="utf-8").replace(
+        "2016-05-25T03:35:00Z", "9999-12-31T23:59:59-14:00"
+    )
+    message = refused(write(tmp_path, "year10000.xml", text), "disqus")
+    assert "post #1 (dsq:id 5001): cannot read <createdAt>" in message
+
+
+def test_elements_nested_too_deep_are_refused_before_filling_memory(db, tmp_path):
+    # Found by bench/fuzz.py: 15 million nested elements held every open one
+    # in memory. The refusal comes at the 101st level, whatever follows.
+    deep = "<x>" * 1_000_000
+    text = DISQUS.read_text(encoding="utf-8").replace("<thread ", deep + "<thread ", 1)
+    message = refused(write(tmp_path, "deep.xml", text), "disqus")
+    assert "line 8: elements nested more than 100 deep" in message

@@ -540,3 +540,48 @@ def test_it_rejects_unindented_text_among_the_comments():
     assert str(error) == (
         'line 14: expected an indented comment line, found "Footer text"'
     )
+
+
+# --- what the database could not store (found by bench/fuzz.py) -----------
+
+
+def test_it_rejects_replies_nested_deeper_than_thirty_levels():
+    chain = [line for depth in range(30) for line in comment(1, indent=2 + 2 * depth)]
+    assert len(parse(synthetic(*chain)).comments) == 30
+    error = format_error(synthetic(*chain, *comment(1, "Bob", indent=62)))
+    assert str(error) == (
+        "line 101: reply nested 31 levels deep; at most 30 levels can be imported"
+    )
+
+
+def test_it_rejects_a_timestamp_outside_the_calendar_in_utc():
+    # Moscow is ahead of UTC: midnight on 1 January of year 1 is in year 0 there.
+    error = format_error(
+        synthetic("  1. Tim", "    Tim 1 January 0001 00: 05", "    Text.")
+    )
+    assert str(error) == (
+        "line 12: cannot read the timestamp of comment 1: "
+        "0001-01-01 00:05 is outside the calendar in UTC"
+    )
+
+
+def test_it_rejects_a_nul_character():
+    error = format_error(synthetic(*comment(1)).replace("Text.", "Te\x00xt."))
+    assert str(error) == (
+        "line 13: column 7: a NUL character; is this a binary or damaged file?"
+    )
+
+
+def test_it_rejects_a_title_longer_than_an_article_title_can_be():
+    text = synthetic(*comment(1)).replace("A title.", "A title. " + "x" * 300)
+    assert str(format_error(text)).startswith(
+        "line 3: the title is 309 characters long, more than 300; "
+        "is the title line missing"
+    )
+
+
+def test_it_rejects_a_byline_name_longer_than_an_author_name_can_be():
+    text = synthetic(*comment(1)).replace("Ivan Petrov", "Ivan " + "P" * 200)
+    assert str(format_error(text)).startswith(
+        "line 9: the byline names an author of 205 characters, more than 200:"
+    )
