@@ -55,6 +55,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +123,21 @@ NOTE = (
     "The load generator (one Python process) and the server (granian, 2 "
     "workers x 4 threads) share the machine's 2 cores, on 127.0.0.1."
 )
+
+
+def run_async(coroutine):
+    """asyncio.run(), also called from a thread whose event loop is running.
+
+    The test suite can have one running in its main thread (Playwright's
+    sync API keeps one there for the whole session): the coroutine then runs
+    on a loop of its own in another thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def say(message: str) -> None:
@@ -1112,7 +1128,7 @@ def run_scenario(
     t = time.monotonic()
     server.start()
     try:
-        if not asyncio.run(healthy(server.port, 60)):
+        if not run_async(healthy(server.port, 60)):
             raise RuntimeError(
                 f"tribune serve did not start:\n{servers._tail(server.log)}"
             )
@@ -1121,7 +1137,7 @@ def run_scenario(
             f"load: {readers} readers, {writers} writers for {seconds:.0f} s"
             + (", SIGKILL halfway" if kill else "")
         )
-        run = asyncio.run(
+        run = run_async(
             drive(
                 server.port,
                 seed,
@@ -1133,7 +1149,7 @@ def run_scenario(
             )
         )
         elapsed = time.monotonic() - run.start
-        shown = asyncio.run(visible_to_anonymous(server.port, run.submissions))
+        shown = run_async(visible_to_anonymous(server.port, run.submissions))
     finally:
         server.stop()
 

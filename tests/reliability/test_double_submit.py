@@ -40,7 +40,7 @@ def server(tmp_path):
         served = load.Server(env, load.servers.free_port(), tmp_path / "serve.log", 1)
         served.start()
         stack.callback(served.stop)
-        if not asyncio.run(load.healthy(served.port, 60)):
+        if not load.run_async(load.healthy(served.port, 60)):
             pytest.fail(load.servers._tail(served.log))
         yield served, json.loads(seed.read_text()), env
 
@@ -86,7 +86,7 @@ def test_it_gives_both_submissions_of_a_double_click_the_one_comment(server):
     submissions = []
     for index, writer in enumerate(seed["writers"]):
         via = "api" if index % 2 else "form"
-        answers, sent = asyncio.run(_twins(served.port, writer, slug, via))
+        answers, sent = load.run_async(_twins(served.port, writer, slug, via))
         assert [status for status, _ in answers] == [
             201 if via == "api" else 302
         ] * 2, answers
