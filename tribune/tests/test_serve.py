@@ -31,7 +31,8 @@ def test_it_builds_a_wsgi_granian_command_line():
     assert _option(argv, "--port") == "9000"
     assert _option(argv, "--workers") == "3"
     assert _option(argv, "--blocking-threads") == "4"
-    assert _option(argv, "--backpressure") == "4"
+    # Connections, not requests: idle keep-alive ones must leave room.
+    assert _option(argv, "--backpressure") == str(serve.WSGI_CONNECTIONS)
     assert _option(argv, "--backlog") == "2048"
     assert "--respawn-failed-workers" in argv
     assert "--static-path-mount" not in argv
@@ -165,6 +166,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _get_keeping_open(port: int) -> tuple[socket.socket, bytes]:
+    """One HTTP/1.1 request on a new connection, left open as nginx leaves
+    its upstream connections; returns the socket and the answer's first bytes."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return conn, conn.recv(65536)
+
+
 def test_it_serves_healthz(tmp_path):
     env = {
         k: v
@@ -183,7 +192,13 @@ def test_it_serves_healthz(tmp_path):
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(  # noqa: S603
-            [*tribune, "serve", "--port", str(port), "--workers", "1"],
+            [
+                *tribune,
+                "serve",
+                "--port",
+                str(port),
+                *("--workers", "1", "--threads", "2"),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -209,6 +224,18 @@ def test_it_serves_healthz(tmp_path):
         health = json.loads(body)
         assert health["status"] == "ok"
         assert health["cache"]["backend"] == "locmem"
+        # Idle keep-alive connections, more than the worker has threads, do
+        # not keep a new connection from being served (it used to wait for
+        # one of them to close).
+        idle = [_get_keeping_open(port) for _ in range(4)]
+        try:
+            assert all(answer.startswith(b"HTTP/1.1 200") for _, answer in idle)
+            fresh, answer = _get_keeping_open(port)
+            fresh.close()
+            assert answer.startswith(b"HTTP/1.1 200")
+        finally:
+            for conn, _ in idle:
+                conn.close()
     finally:
         # granian and its workers share the session started for it.
         with contextlib.suppress(ProcessLookupError):

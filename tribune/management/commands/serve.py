@@ -19,9 +19,9 @@ finishing the requests in flight (a worker that takes longer than
 Production defaults: one worker process per CPU, --threads threads in each
 (each thread keeps its own database connection for DATABASE_CONN_MAX_AGE,
 so workers x threads must stay below PostgreSQL's max_connections), a worker
-that dies is started again, a worker takes no more requests than it has
-threads (the rest wait in the listen backlog for a free worker), HTTP/1.1
-only (nginx speaks HTTP/1.1 to its upstreams).
+that dies is started again, a worker holds up to WSGI_CONNECTIONS
+connections (keep-alive ones included) whose requests wait for its threads,
+HTTP/1.1 only (nginx speaks HTTP/1.1 to its upstreams).
 
 Static files are not served: nginx serves STATIC_ROOT (see
 deploy/nginx/tribune.conf). For a quick try without nginx, run
@@ -63,6 +63,8 @@ LIVE_STREAMS = 4096
 # waits only briefly: readers' browsers reconnect, meanwhile through nginx to
 # the WSGI server (its backup upstream), which answers them with polls.
 LIVE_KILL_TIMEOUT = 5
+# Connections a WSGI worker holds at once (open keep-alive ones included).
+WSGI_CONNECTIONS = 128
 
 
 def granian_argv(
@@ -103,9 +105,13 @@ def granian_argv(
         concurrency = [
             "--blocking-threads",
             str(threads),
-            # A busy worker stops accepting; an idle one takes the connection.
+            # granian's backpressure bounds the connections a worker holds,
+            # not its requests: bounded by its threads, idle keep-alive
+            # connections (nginx keeps up to 16 per nginx worker) left no
+            # room for a new one, which then waited for an idle one to close.
+            # The requests of the connections held wait for a thread.
             "--backpressure",
-            str(threads),
+            str(max(threads, WSGI_CONNECTIONS)),
         ]
     argv = [
         python,
