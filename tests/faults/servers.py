@@ -6,12 +6,8 @@ killing those would break every other test running at the time.
 """
 
 import contextlib
-import email.message
-import http.client
-import http.cookiejar
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -19,19 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, stop
+from tests.servers import PASSWORD, Browser, free_port, stop
 
 PG_BIN = Path(os.environ.get("TRIBUNE_PG_BIN", "/usr/lib/postgresql/15/bin"))
-PASSWORD = "correct horse battery staple"
-HTTP_TIMEOUT = 10
 TRIBUNE = [sys.executable, "-m", "tribune.cli"]
 
 
@@ -272,91 +262,6 @@ def serving(env: dict, tmp: Path, name: str = "tribune"):
     finally:
         stop(server)
         print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-
-
-# A client: its own cookies, redirects reported rather than followed, and
-# every failure to get an answer (refused, reset, timed out) as status 0.
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-@dataclass
-class Response:
-    status: int  # 0: no HTTP answer at all
-    headers: email.message.Message  # case-insensitive, as HTTP's names are
-    text: str
-
-    def json(self):
-        return json.loads(self.text)
-
-
-class Browser:
-    def __init__(self, token: str | None = None):
-        self.jar = http.cookiejar.CookieJar()
-        self.token = token
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),
-            urllib.request.HTTPCookieProcessor(self.jar),
-            _NoRedirect(),
-        )
-
-    def request(self, method: str, url: str, data=None, json_body=None) -> Response:
-        headers = {}
-        body = None
-        if data is not None:
-            body = urllib.parse.urlencode(data).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = url
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        # Only ever http://127.0.0.1:<port> of a server started by the test.
-        request = urllib.request.Request(url, body, headers, method=method)  # noqa: S310
-        try:
-            with self.opener.open(request, timeout=HTTP_TIMEOUT) as response:
-                return Response(
-                    response.status, response.headers, response.read().decode()
-                )
-        except urllib.error.HTTPError as e:
-            with e:
-                return Response(e.code, e.headers, e.read().decode())
-        except (OSError, http.client.HTTPException) as e:
-            return Response(0, email.message.Message(), f"{type(e).__name__}: {e}")
-
-    def get(self, url: str) -> Response:
-        return self.request("GET", url)
-
-    def post(self, url: str, data: dict) -> Response:
-        return self.request("POST", url, data=data)
-
-    def cookie(self, name: str) -> str | None:
-        return next((c.value for c in self.jar if c.name == name), None)
-
-    def sign_in(self, base: str, username: str, password: str = PASSWORD) -> Response:
-        form = self.get(f"{base}/accounts/signin/")
-        assert form.status == 200, form.text
-        return self.post(
-            f"{base}/accounts/signin/",
-            {
-                "csrfmiddlewaretoken": hidden(form.text, "csrfmiddlewaretoken"),
-                "username": username,
-                "password": password,
-            },
-        )
-
-
-def hidden(html: str, name: str) -> str:
-    for tag in re.findall(r"<input\b[^>]*>", html):
-        if f'name="{name}"' in tag:
-            value = re.search(r'value="([^"]*)"', tag)
-            assert value, tag
-            return value.group(1)
-    raise AssertionError(f"no {name} field in the page")
 
 
 def api_post(client: Browser, base: str, slug: str, body: str, token: str):

@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.faults.servers import (
-    Browser,
     PrivatePostgres,
     api_post,
-    hidden,
     postgres_missing,
     prepare_site,
     serving,
     tribune_env,
 )
+from tests.servers import Browser, hidden
 
 pytestmark = [
     pytest.mark.faults,

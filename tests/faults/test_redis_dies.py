@@ -17,16 +17,14 @@ import time
 import pytest
 
 from tests.faults.servers import (
-    Browser,
     PrivateRedis,
     api_post,
-    hidden,
     prepare_site,
     redis_missing,
     serving,
     tribune_env,
 )
-from tests.servers import scratch_database
+from tests.servers import Browser, hidden, scratch_database
 
 pytestmark = [
     pytest.mark.faults,

@@ -15,7 +15,6 @@ DATABASE_URL is PostgreSQL and REDIS_URL is set, as in CI's second run.
 """
 
 import contextlib
-import http.cookiejar
 import json
 import os
 import re
@@ -31,8 +30,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.servers import (
+    PASSWORD,
+    Response,
     free_port,
+    hidden,
     run,
     scratch_database,
     stop,
@@ -52,11 +55,9 @@ pytestmark = [
     ),
 ]
 
-PASSWORD = "correct horse battery staple"
 READERS = ("alice", "bob", "carol", "dave", "erin")
 # One article per test, so each test's comment numbers do not depend on order.
 VISIBLE, LIMITS, LIVE = "scaleout-visible", "scaleout-limits", "scaleout-live"
-HTTP_TIMEOUT = 10
 START_TIMEOUT = 20
 
 SEED = """
@@ -211,65 +212,7 @@ def site(tmp_path_factory):
                 print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
 
 
-# A reader's browser: its own cookies, sent to both processes (cookies are
-# not bound to ports), redirects reported rather than followed.
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-@dataclass
-class Response:
-    status: int
-    headers: object
-    text: str
-
-
-class Browser:
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),
-            urllib.request.HTTPCookieProcessor(self.jar),
-            _NoRedirect(),
-        )
-
-    def get(self, url: str) -> Response:
-        # Only ever http://127.0.0.1:<port> of the servers started here.
-        return self._open(urllib.request.Request(url))  # noqa: S310
-
-    def post(self, url: str, data: dict) -> Response:
-        body = urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
-        return self._open(request)
-
-    def _open(self, request) -> Response:
-        try:
-            with self.opener.open(request, timeout=HTTP_TIMEOUT) as response:
-                return Response(
-                    response.status, response.headers, response.read().decode()
-                )
-        except urllib.error.HTTPError as e:
-            with e:
-                return Response(e.code, e.headers, e.read().decode())
-
-    def cookie(self, name: str) -> str | None:
-        return next((c.value for c in self.jar if c.name == name), None)
-
-    def sign_in(self, base: str, username: str, password: str = PASSWORD) -> Response:
-        form = self.get(f"{base}/accounts/signin/")
-        assert form.status == 200, form.text
-        return self.post(
-            f"{base}/accounts/signin/",
-            {
-                "csrfmiddlewaretoken": _hidden(form.text, "csrfmiddlewaretoken"),
-                "username": username,
-                "password": password,
-            },
-        )
-
+class Browser(servers.Browser):
     def post_comment(self, base: str, slug: str, body: str) -> Response:
         # The form the reader's page shows, from whichever process served it.
         page = self.get(f"{base}/articles/{slug}/")
@@ -277,20 +220,11 @@ class Browser:
         return self.post(
             f"{base}/articles/{slug}/comments/",
             {
-                "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken"),
-                "client_token": _hidden(page.text, "client_token"),
+                "csrfmiddlewaretoken": hidden(page.text, "csrfmiddlewaretoken"),
+                "client_token": hidden(page.text, "client_token"),
                 "body": body,
             },
         )
-
-
-def _hidden(html: str, name: str) -> str:
-    for tag in re.findall(r"<input\b[^>]*>", html):
-        if f'name="{name}"' in tag:
-            value = re.search(r'value="([^"]*)"', tag)
-            assert value, tag
-            return value.group(1)
-    raise AssertionError(f"no {name} field in the page")
 
 
 def _signed_in(browser: Browser, base: str, username: str) -> None:
