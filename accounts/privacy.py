@@ -166,7 +166,7 @@ def _remove_comments(user: User) -> set[int]:
     )
     standing.update(status=Comment.Status.REMOVED)
     for article_id, visible in visible_per_article.items():
-        bump_thread(article_id, comment_count=F("comment_count") - visible)
+        bump_thread(article_id, comment_delta=-visible)
     return set(visible_per_article)
 
 

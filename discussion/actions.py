@@ -30,10 +30,12 @@ from lib.markdown import (
     plain_paragraphs,
     render_comment,
 )
+from lib.prepared import PreparedInsert, PreparedQuery
 from lib.ratelimit import describe_wait
 from moderation import policy
 from moderation.models import SiteMode
 from moderation.words import check_text
+from newsroom import search
 from newsroom.models import Article
 from newsroom.pagecache import bump_thread
 
@@ -144,19 +146,24 @@ def _check_rate(author: User, now: datetime) -> None:
     Accounts younger than TRIBUNE_NEW_ACCOUNT_SECONDS get the tighter limits.
     Reads at most RATE_ROWS rows, however many the reader posted (one query;
     two when the hourly allowance is larger than RATE_ROWS and may be used
-    up).
+    up; none when the site sets neither limit).
     """
     young = policy.is_new_account(author, now)
     interval = settings.TRIBUNE_COMMENT_MIN_INTERVAL
+    # 0: no hourly limit.
     per_hour = settings.TRIBUNE_COMMENTS_PER_HOUR
     if young:
         interval = max(interval, settings.TRIBUNE_NEW_ACCOUNT_MIN_INTERVAL)
-        per_hour = min(per_hour, settings.TRIBUNE_NEW_ACCOUNT_COMMENTS_PER_HOUR)
+        young_per_hour = settings.TRIBUNE_NEW_ACCOUNT_COMMENTS_PER_HOUR
+        per_hour = min(per_hour or young_per_hour, young_per_hour)
+    if not interval and not per_hour:
+        return
     # Served by the discussion_by_author index, newest first. The usual
     # allowance (tens an hour) is read in one query; a very large one is not
     # read whole: its oldest is looked up on its own.
     since = now - timedelta(hours=1)
-    times = _recent_times(author, since, min(per_hour, RATE_ROWS))
+    rows = min(per_hour, RATE_ROWS) if per_hour else 1
+    times = _recent_times(author, since, rows)
     if times and interval:
         wait = interval - int((now - times[0]).total_seconds())
         if wait > 0:
@@ -165,7 +172,7 @@ def _check_rate(author: User, now: datetime) -> None:
                 % {"when": describe_wait(wait)},
                 retry_after=wait,
             )
-    if len(times) < min(per_hour, RATE_ROWS):
+    if not per_hour or len(times) < rows:
         return
     if per_hour > RATE_ROWS:
         times = _recent_times(author, since, 1, offset=per_hour - 1)
@@ -331,12 +338,20 @@ def _posted_with(author: User, client_token: str) -> Comment | None:
     """
     if not client_token or not author.is_authenticated:
         return None
-    return (
-        Comment.objects.filter(author=author, client_token=client_token)
+    return _POSTED_WITH.first(author=author.pk, token=client_token)
+
+
+# Asked before every post and made by every post (lib.prepared: compiled once).
+_INSERT_COMMENT = PreparedInsert(Comment)
+_POSTED_WITH = PreparedQuery(
+    lambda author, token: (
+        Comment.objects.filter(author=author, client_token=token)
         .exclude(client_token="")
-        .order_by()
-        .first()
-    )
+        .order_by()[:1]
+    ),
+    author=-7_000_002,
+    token="prepared:client-token",  # noqa: S106 - an example value, not a secret
+)
 
 
 def _post_new_comment(
@@ -358,7 +373,20 @@ def _post_new_comment(
         reasons.append(duplicate)
     status = Comment.Status.PENDING if reasons else Comment.Status.PUBLISHED
     found = find_quotes(body, edition or article, parent)
-    body_html = render_body(body, found, parent)
+    comment = Comment(
+        article=article,
+        parent=parent,
+        author=author,
+        body=body,
+        body_html=render_body(body, found, parent),
+        created_at=now,
+        client_token=client_token,
+        ip_address=ip_address or None,
+        status=status,
+        hold_reason="; ".join(reasons)[:200],
+        text_hash=digest,
+    )
+    search.prepare_comment(comment)
 
     with write_transaction():
         # Rows are locked parent comment first, then reader, then article:
@@ -378,27 +406,11 @@ def _post_new_comment(
             User.objects.select_for_update(no_key=True).filter(pk=author.pk).exists()
         _check_rate(author, now)
         number, path, depth = position or _take_position(article, None)
-        comment = Comment.objects.create(
-            article=article,
-            parent=parent,
-            number=number,
-            path=path,
-            depth=depth,
-            author=author,
-            body=body,
-            body_html=body_html,
-            created_at=now,
-            client_token=client_token,
-            ip_address=ip_address or None,
-            status=status,
-            hold_reason="; ".join(reasons)[:200],
-            text_hash=digest,
-        )
+        comment.number, comment.path, comment.depth = number, path, depth
+        _INSERT_COMMENT.save(comment)
         save_quotes(comment, found)
         published = status == Comment.Status.PUBLISHED
-        bump_thread(
-            article.pk, comment_count=F("comment_count") + (1 if published else 0)
-        )
+        bump_thread(article.pk, comment_delta=1 if published else 0)
         if suspect and published:
             from moderation.actions import flag_suspect_words
 
@@ -441,7 +453,10 @@ def _take_position(article, parent) -> tuple[str, str, int]:
 
 
 def save_quotes(comment: Comment, found: list[FoundQuote]) -> None:
-    """Store the quotes found in a comment, in the order they appear (1 query)."""
+    """Store the quotes found in a comment, in the order they appear (1
+    query, none without quotes)."""
+    if not found:
+        return
     Quote.objects.bulk_create(
         Quote(
             comment=comment,
@@ -527,10 +542,7 @@ def delete_comment(*, comment: Comment, user: User) -> Comment:
         was_visible = comment.status == Comment.Status.PUBLISHED
         Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.DELETED)
         comment.status = Comment.Status.DELETED
-        bump_thread(
-            comment.article_id,
-            comment_count=F("comment_count") - (1 if was_visible else 0),
-        )
+        bump_thread(comment.article_id, comment_delta=-1 if was_visible else 0)
     return comment
 
 

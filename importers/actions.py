@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils.text import slugify
 
 from discussion.actions import FoundQuote, render_body, save_quotes
@@ -149,7 +149,7 @@ def import_page(
 
     if added:
         _sync_counters(article)
-        bump_thread(article.pk, comment_count=F("comment_count") + added)
+        bump_thread(article.pk, comment_delta=added)
         article.refresh_from_db()
     return ImportResult(article, created, added, accounts_created)
 

@@ -43,7 +43,6 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.urls import Resolver404, resolve
 
 from discussion import quotes as quote_matching
@@ -693,7 +692,7 @@ def _write_comments(article, built: BuiltThread, accounts, summary) -> None:
     bump_thread(
         article.pk,
         comment_counter=counters[None],
-        comment_count=F("comment_count") + published,
+        comment_delta=published,
     )
     # bulk_create sends no signals: the search index learns of them here.
     search.reindex_article(article)

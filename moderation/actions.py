@@ -147,7 +147,7 @@ def _set_status(comment: Comment, new: str) -> None:
     )
     Comment.objects.filter(pk=comment.pk).update(status=new)
     comment.status = new
-    bump_thread(comment.article_id, comment_count=F("comment_count") + delta_visible)
+    bump_thread(comment.article_id, comment_delta=delta_visible)
     reputation = 0
     if new == Comment.Status.REMOVED:
         reputation = settings.TRIBUNE_REPUTATION_REMOVED

@@ -17,7 +17,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, When
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
@@ -54,18 +54,59 @@ def forget(slug: str | None = None) -> None:
             cache.delete(_shared_key(slug))
 
 
-def bump_thread(article_ids, **updates) -> None:
+def bump_thread(article_ids, *, comment_delta: int = 0, **updates) -> None:
     """Record a change to these articles' threads (one UPDATE).
 
     Bumps thread_version, which keys the cached thread renderings, the cached
-    pages and the pages' ETags, along with any other `updates`. Translations
-    of these articles show the same thread, so their thread_version is bumped
-    in the same UPDATE; the `updates` (the comment count) apply to the
-    originals only, which the translations read theirs from.
+    pages and the pages' ETags, adds `comment_delta` to the visible comment
+    count and applies any other `updates`. Translations of these articles show
+    the same thread, so their thread_version is bumped in the same UPDATE; the
+    count and the `updates` apply to the originals only, which the
+    translations read theirs from.
     """
+    if isinstance(article_ids, int) and not updates:
+        slugs = _bump_one(article_ids, comment_delta)
+    else:
+        slugs = _bump_many(article_ids, comment_delta, updates)
+
+    # The writer's own process shows the change at once, before and after
+    # commit; with a shared cache every process does, otherwise the others
+    # within VALIDATOR_SECONDS.
+    if not _shared():
+        slugs = []
+
+    def expire():
+        forget()
+        if slugs:
+            cache.delete_many([_shared_key(slug) for slug in slugs])
+
+    expire()
+    transaction.on_commit(expire)
+
+
+def _bump_one(article_id: int, comment_delta: int) -> list[str]:
+    """bump_thread of one article, the case of every comment posted, voted
+    on or moderated: plain SQL, which costs a tenth of the ORM's UPDATE with
+    its CASE. Returns the slugs of the article and its translations."""
+    from newsroom.models import Article
+
+    table = connection.ops.quote_name(Article._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET thread_version = thread_version + 1, "  # noqa: S608 - names from the model
+            "comment_count = comment_count + CASE WHEN id = %s THEN %s ELSE 0 END "
+            "WHERE id = %s OR translation_of_id = %s RETURNING slug",
+            [article_id, comment_delta, article_id, article_id],
+        )
+        return [slug for (slug,) in cursor.fetchall()]
+
+
+def _bump_many(article_ids, comment_delta: int, updates: dict) -> list[str]:
     from newsroom.models import Article
 
     ids = [article_ids] if isinstance(article_ids, int) else list(article_ids)
+    if comment_delta:
+        updates["comment_count"] = F("comment_count") + comment_delta
     editions = Q(pk__in=ids) | Q(translation_of__in=ids)
     Article.objects.filter(editions).update(
         thread_version=F("thread_version") + 1,
@@ -78,22 +119,9 @@ def bump_thread(article_ids, **updates) -> None:
             for name, value in updates.items()
         },
     )
-    # The writer's own process shows the change at once, before and after
-    # commit; with a shared cache every process does, otherwise the others
-    # within VALIDATOR_SECONDS.
-    slugs = (
-        list(Article.objects.filter(editions).values_list("slug", flat=True))
-        if _shared()
-        else []
-    )
-
-    def expire():
-        forget()
-        if slugs:
-            cache.delete_many([_shared_key(slug) for slug in slugs])
-
-    expire()
-    transaction.on_commit(expire)
+    if not _shared():
+        return []
+    return list(Article.objects.filter(editions).values_list("slug", flat=True))
 
 
 def article_validator(request, slug: str):

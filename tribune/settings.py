@@ -177,8 +177,7 @@ else:
 # With Redis, sessions are read from the cache and written through to the
 # database, so they survive a Redis outage or restart. Without it they stay in
 # the database: a local-memory cache is not shared between workers.
-if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "accounts.sessions.cached_db" if REDIS_URL else "accounts.sessions.db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveModelBackend"]
@@ -277,7 +276,8 @@ TRIBUNE_COMMENT_MAX_LENGTH = env_int("TRIBUNE_COMMENT_MAX_LENGTH", 10000, minimu
 TRIBUNE_EDIT_WINDOW_SECONDS = env_int("TRIBUNE_EDIT_WINDOW_SECONDS", 15 * 60, minimum=0)
 TRIBUNE_COLLAPSE_SCORE = env_int("TRIBUNE_COLLAPSE_SCORE", -5)
 TRIBUNE_COMMENT_MIN_INTERVAL = env_int("TRIBUNE_COMMENT_MIN_INTERVAL", 20, minimum=0)
-TRIBUNE_COMMENTS_PER_HOUR = env_int("TRIBUNE_COMMENTS_PER_HOUR", 30, minimum=1)
+# 0: no hourly limit (the minimum interval still applies).
+TRIBUNE_COMMENTS_PER_HOUR = env_int("TRIBUNE_COMMENTS_PER_HOUR", 30, minimum=0)
 # Sign-in throttling: failures allowed per account and per address in the window.
 TRIBUNE_SIGNIN_WINDOW = env_int("TRIBUNE_SIGNIN_WINDOW", 15 * 60, minimum=1)
 TRIBUNE_SIGNIN_FAILURES_PER_ACCOUNT = env_int(

@@ -183,3 +183,18 @@ def test_plain_http_development_keeps_cookies_usable():
 
     assert values["session"] == "False"
     assert values["httponly"] == "True"
+
+
+def test_an_expired_session_signs_nobody_in(client, alice):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    key = _sign_in(client)
+    assert _signed_in_as(client) == alice
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    cache_cleared = _store(key)
+    if hasattr(cache_cleared, "_cache"):
+        cache_cleared._cache.delete(cache_cleared.cache_key)
+    assert not _signed_in_as(client).is_authenticated

@@ -168,6 +168,47 @@ def test_the_hourly_limit_holds_whatever_the_rows_read_at_once(
     assert actions.post_comment(article=article, author=alice, body="fifth")
 
 
+def test_no_limits_ask_the_database_nothing(
+    article, alice, settings, django_assert_num_queries
+):
+    """TRIBUNE_COMMENTS_PER_HOUR=0 turns the hourly limit off; with no minimum
+    interval either, the pace check runs no query."""
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
+    settings.TRIBUNE_COMMENTS_PER_HOUR = 0
+    now = timezone.now()
+    for n in range(actions.RATE_ROWS + 2):
+        actions.post_comment(article=article, author=alice, body=f"c{n}", now=now)
+    with django_assert_num_queries(0):
+        actions._check_rate(alice, now)
+
+
+def test_without_an_hourly_limit_the_interval_still_holds(article, alice, settings):
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 20
+    settings.TRIBUNE_COMMENTS_PER_HOUR = 0
+    now = timezone.now()
+    actions.post_comment(article=article, author=alice, body="One", now=now)
+    with pytest.raises(CommentRefused, match="too fast"):
+        actions.post_comment(
+            article=article, author=alice, body="Two", now=now + timedelta(seconds=5)
+        )
+
+
+def test_new_accounts_keep_their_hourly_limit_when_others_have_none(
+    article, alice, settings
+):
+    settings.TRIBUNE_COMMENT_MIN_INTERVAL = 0
+    settings.TRIBUNE_COMMENTS_PER_HOUR = 0
+    settings.TRIBUNE_NEW_ACCOUNT_SECONDS = 86400
+    settings.TRIBUNE_NEW_ACCOUNT_MIN_INTERVAL = 0
+    settings.TRIBUNE_NEW_ACCOUNT_COMMENTS_PER_HOUR = 2
+    alice.date_joined = timezone.now()
+    alice.save(update_fields=["date_joined"])
+    for n in range(2):
+        actions.post_comment(article=article, author=alice, body=f"c{n}")
+    with pytest.raises(CommentRefused, match="2 comments in the last hour"):
+        actions.post_comment(article=article, author=alice, body="third")
+
+
 def test_it_links_a_quote_of_the_article_to_its_paragraph(article, alice):
     body = (
         "> The Americans once again made it clear that the United States and Russia "

@@ -598,3 +598,49 @@ def test_it_runs_the_same_queries_for_5_and_50_results(
         response = _search(client, **params)
     assert len(_hits(response)) == 100
     assert len(mixed.captured_queries) == len(few.captured_queries) - 2 + 1
+
+
+def test_a_comment_prepared_before_saving_gets_the_same_document(article, alice):
+    """Posting works out the document before the write transaction; the
+    document saved is the one the signal would have made."""
+    body = "**Bold** words about [the fleet](https://example.org) and\n\n> a quote"
+    plain = Comment(
+        article=article,
+        author=alice,
+        number="1",
+        path="0001",
+        body=body,
+        created_at=timezone.now(),
+    )
+    plain.save()
+    prepared = Comment(
+        article=article,
+        author=alice,
+        number="2",
+        path="0002",
+        body=body,
+        created_at=timezone.now(),
+    )
+    search.prepare_comment(prepared)
+    prepared.save()
+    fields = ["language", "title", "body", "title_terms", "body_terms"]
+    [made, ahead] = [
+        SearchDocument.objects.values(*fields).get(comment=c) for c in (plain, prepared)
+    ]
+    assert ahead == made
+    assert "Bold words about the fleet" in ahead["body"]
+
+
+def test_a_prepared_comment_whose_text_changed_is_worked_out_again(article, alice):
+    comment = Comment(
+        article=article,
+        author=alice,
+        number="1",
+        path="0001",
+        body="first text",
+        created_at=timezone.now(),
+    )
+    search.prepare_comment(comment)
+    comment.body = "second text"
+    comment.save()
+    assert SearchDocument.objects.get(comment=comment).body == "second text"
