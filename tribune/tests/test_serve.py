@@ -106,7 +106,7 @@ def test_it_keeps_the_wsgi_defaults_without_live(execv, monkeypatch):
     assert os.environ["DATABASE_CONN_MAX_AGE"] == "600"
     assert argv[-1] == "tribune.wsgi:application"
     assert _option(argv, "--port") == "8000"
-    assert _option(argv, "--blocking-threads") == "4"
+    assert _option(argv, "--blocking-threads") == "1"
     assert _option(argv, "--workers-kill-timeout") == "30"
 
 

@@ -16,9 +16,10 @@ Ctrl-C send reach granian directly: SIGTERM and SIGINT stop it gracefully,
 finishing the requests in flight (a worker that takes longer than
 --kill-timeout seconds is killed).
 
-Production defaults: one worker process per CPU, --threads threads in each
-(each thread keeps its own database connection for DATABASE_CONN_MAX_AGE,
-so workers x threads must stay below PostgreSQL's max_connections), a worker
+Production defaults: one worker process per CPU, one thread in each (more
+with --threads; each thread keeps its own database connection for
+DATABASE_CONN_MAX_AGE, so workers x threads must stay below PostgreSQL's
+max_connections), a worker
 that dies is started again, a worker holds up to WSGI_CONNECTIONS
 connections (keep-alive ones included) whose requests wait for its threads,
 HTTP/1.1 only (nginx speaks HTTP/1.1 to its upstreams).
@@ -49,6 +50,16 @@ Any other granian setting can be given in the environment as GRANIAN_*
 """
 
 # Every view but the live one is synchronous: WSGI serves them, with threads.
+# One thread per worker by default. Tribune's requests are CPU work in Python
+# (the database is local or a fast hop away), and threads of one worker take
+# turns on the interpreter lock: a thread that released it for a query waited
+# for its siblings to give it back, and meanwhile held whatever it had locked,
+# SQLite's write queue included. With two workers on two cores, 8 writers
+# posted 569 comments/s with one thread per worker, 446 with two and 377 with
+# four (SQLite; 318, 266 and 229 on PostgreSQL), and the cached article page
+# answered 9,200 requests/s with one thread against 6,400-8,200 with four.
+# More threads pay off when requests wait on something slow.
+DEFAULT_THREADS = 1
 TARGET = "tribune.wsgi:application"
 # The live updates' streams (discussion/live.py) need an event loop. Django
 # has no ASGI lifespan events, so granian is told not to send them (asginl).
@@ -73,7 +84,7 @@ def granian_argv(
     host: str = "127.0.0.1",
     port: int | None = None,
     workers: int | None = None,
-    threads: int = 4,
+    threads: int = DEFAULT_THREADS,
     streams: int = LIVE_STREAMS,
     backlog: int = 2048,
     kill_timeout: int = 30,
@@ -149,7 +160,8 @@ def granian_argv(
 # glibc gives each thread that allocates its own malloc arena (up to eight per
 # core), and memory freed in one is not reused by the others: a worker whose
 # threads took turns rendering large threads held 158-166 MB; with two arenas
-# 145-147 MB, at the same request rates (this machine, 4 threads per worker).
+# 145-147 MB, at the same request rates (this machine, 4 threads per worker;
+# one thread, the default since, allocates in one arena anyway).
 PROCESS_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
 
 
@@ -202,7 +214,8 @@ class Command(ExplainedCommand):
             "--threads",
             type=_positive,
             default=None,
-            help="Threads per worker (default 4; not with --live).",
+            help=f"Threads per worker (default {DEFAULT_THREADS}; more when "
+            "requests wait on slow services; not with --live).",
         )
         parser.add_argument(
             "--streams",
@@ -254,7 +267,7 @@ class Command(ExplainedCommand):
             host=options["host"],
             port=options["port"],
             workers=options["workers"],
-            threads=threads or 4,
+            threads=threads or DEFAULT_THREADS,
             streams=streams or LIVE_STREAMS,
             backlog=max(128, options["backlog"]),
             kill_timeout=options["kill_timeout"] or (LIVE_KILL_TIMEOUT if live else 30),
