@@ -96,9 +96,15 @@ def _watch(page, problems: list[str]) -> None:
 
     def on_request_failed(request):
         # Leaving a page cancels what the browser fetches on its own in the
-        # background (the live-updates EventSource, the favicon) if it is
-        # still in flight: the browser's doing, not a fault of the page.
-        background = "/live/" in request.url or request.url.endswith("favicon.svg")
+        # background (the live-updates EventSource, the favicon, images such
+        # as the admin's calendar icon, which its script adds late) if it is
+        # still in flight: the browser's doing, not a fault of the page. A
+        # missing image still counts, by its 404 above.
+        background = (
+            "/live/" in request.url
+            or request.url.endswith("favicon.svg")
+            or request.resource_type == "image"
+        )
         if background and request.failure == "net::ERR_ABORTED":
             return
         problems.append(
