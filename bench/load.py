@@ -62,6 +62,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench import servers
+from tribune.management.commands.serve import DEFAULT_THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -121,7 +122,8 @@ WORDS = [
 ]
 NOTE = (
     "The load generator (one Python process) and the server (granian, 2 "
-    "workers x 4 threads) share the machine's 2 cores, on 127.0.0.1."
+    f"workers x {DEFAULT_THREADS} thread(s)) share the machine's 2 cores, on "
+    "127.0.0.1."
 )
 
 
@@ -169,8 +171,8 @@ class Client:
     close), as requests reach the app server from nginx's short queue rather
     than from hundreds of idle browsers: granian's --backpressure counts
     open connections, not requests in progress, so 300 kept-alive idle
-    readers would hold every one of `tribune serve`'s 2 x 4 slots and leave
-    the other connections unaccepted in the backlog.
+    readers would hold most of the connections `tribune serve`'s workers
+    take (WSGI_CONNECTIONS each) and leave the others in the backlog.
     """
 
     def __init__(

@@ -42,6 +42,7 @@ from pathlib import Path
 from bench import isso, servers
 from bench.targets import compute_targets, query_growth
 from bench.wrk import posting_script, run_wrk, summarize
+from tribune.management.commands.serve import DEFAULT_THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -748,8 +749,9 @@ class Bench:
                 "read_connections": READ_CONNECTIONS,
                 "writers": WRITERS,
                 "wrk_threads": 2,
-                "tribune": "granian as `tribune serve --workers 2` runs it (4 threads "
-                "per worker), SQLite (WAL), DEBUG=0, local-memory cache",
+                "tribune": "granian as `tribune serve --workers 2` runs it "
+                f"({DEFAULT_THREADS} thread(s) per worker), SQLite (WAL), DEBUG=0, "
+                "local-memory cache",
                 "environment": RATE_LIMITS_OFF,
                 "rate_limits": "off for the whole run (environment variables above)",
             },
