@@ -13,9 +13,10 @@ connection alias and afterwards only executed:
 The queryset is built with the example values; each must be an int or a
 str that the compiled parameters contain only where that argument goes
 (choose one that appears nowhere else). The values given later take those
-places. Lookups that transform their value (`iexact`, `contains`, dates on
-SQLite) leave the example unrecognisable and are refused when compiled,
-instead of running with the wrong value. Rows come back through the same
+places. Lookups that transform their value (`contains`, `startswith`,
+`iexact` on SQLite, which escapes % and _) leave the example unrecognisable
+and are refused when compiled, instead of running with the wrong value:
+string examples are compiled with those characters added to catch it. Rows come back through the same
 converters the ORM applies; model instances through `Model.from_db`, as a
 queryset makes them. Queries still go through `connection.cursor()`, so
 they are counted and logged like the ORM's.
@@ -47,6 +48,7 @@ class _Compiled:
     attnames: tuple[str, ...]
 
 
+# Added to string examples when compiling (see the module's docstring).
 _PROBE = "%_\\"
 
 
