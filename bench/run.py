@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import isso, servers
-from bench.targets import compute_targets, query_growth
+from bench.targets import compute_reported, compute_targets, query_growth
 from bench.wrk import posting_script, run_wrk, summarize
 from tribune.management.commands.serve import DEFAULT_THREADS
 
@@ -760,6 +760,7 @@ class Bench:
             "figures": self.figures,
             "summary": flat,
             "targets": targets,
+            "reported": compute_reported(flat),
         }
         out = self.args.out
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -892,6 +893,13 @@ def print_table(result: dict) -> None:
             f"{t['name']:<76} {measured:>9} {t['comparison']:>3}{t['required']:>7}"
             f"  {holds}"
         )
+    if result.get("reported"):
+        say("\nreported, no target set:")
+        for figure in result["reported"]:
+            measured = (
+                "—" if figure["measured"] is None else f"{figure['measured']:.3g}"
+            )
+            say(f"{figure['name']:<76} {measured:>9}")
 
 
 def main(argv: list[str] | None = None) -> int:

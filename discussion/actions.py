@@ -343,6 +343,12 @@ def _posted_with(author: User, client_token: str) -> Comment | None:
 
 # Asked before every post and made by every post (lib.prepared: compiled once).
 _INSERT_COMMENT = PreparedInsert(Comment)
+_LOCK_READER = PreparedQuery(
+    lambda pk: (
+        User.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk")
+    ),
+    pk=-7_000_003,
+)
 _POSTED_WITH = PreparedQuery(
     lambda author, token: (
         Comment.objects.filter(author=author, client_token=token)
@@ -403,7 +409,7 @@ def _post_new_comment(
         # their vote) be written meanwhile: such a write waiting for this
         # lock while holding the thread's article made another deadlock.
         if connection.features.has_select_for_update:
-            User.objects.select_for_update(no_key=True).filter(pk=author.pk).exists()
+            _LOCK_READER.rows(pk=author.pk)
         _check_rate(author, now)
         number, path, depth = position or _take_position(article, None)
         comment.number, comment.path, comment.depth = number, path, depth

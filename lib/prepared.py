@@ -16,10 +16,11 @@ str that the compiled parameters contain only where that argument goes
 places. Lookups that transform their value (`contains`, `startswith`,
 `iexact` on SQLite, which escapes % and _) leave the example unrecognisable
 and are refused when compiled, instead of running with the wrong value:
-string examples are compiled with those characters added to catch it. Rows come back through the same
-converters the ORM applies; model instances through `Model.from_db`, as a
-queryset makes them. Queries still go through `connection.cursor()`, so
-they are counted and logged like the ORM's.
+string examples are compiled with those characters added to catch it.
+Rows come back through the same converters the ORM applies; model
+instances through `Model.from_db`, as a queryset makes them. Queries still
+go through `connection.cursor()`, so they are counted and logged like the
+ORM's.
 
 `PreparedInsert` does the same for `save()` of a new object: the INSERT is
 compiled once, and each save sends the same signals and runs the same field

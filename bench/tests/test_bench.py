@@ -6,7 +6,7 @@ import pytest
 
 from bench.data import MAX_BODY, MAX_DEPTH, MIN_BODY, insert_thread, plan_thread
 from bench.run import adapt_production_config, shown_comments
-from bench.targets import compute_targets
+from bench.targets import compute_reported, compute_targets
 from bench.wrk import parse_report, posting_script, summarize
 
 REPORT = """\
@@ -125,11 +125,20 @@ def test_it_computes_the_targets():
 
 def test_it_leaves_unmeasured_targets_open():
     figures = {**FIGURES, "isso_page": None, "isso_full": None, "isso_post": None}
-    figures["post_postgres"] = 95.0
     targets = compute_targets(figures)
     assert [t["holds"] for t in targets[:5]] == [None, True, None, None, None]
-    postgres = [t for t in targets if "PostgreSQL" in t["name"]]
-    assert postgres and postgres[0]["measured"] is None
+
+
+def test_posting_on_postgresql_is_reported_not_a_target():
+    """The issue sets the posting target on SQLite and asks for PostgreSQL's
+    figure as a report."""
+    figures = {**FIGURES, "post_postgres": 95.0}
+    assert not [t for t in compute_targets(figures) if "PostgreSQL" in t["name"]]
+    [reported] = compute_reported(figures)
+    assert "PostgreSQL" in reported["name"]
+    assert reported["measured"] == round(95.0 / figures["isso_post"], 3)
+    assert compute_reported({**figures, "isso_post": None})[0]["measured"] is None
+    assert compute_reported(FIGURES) == []
 
 
 def test_it_plans_the_same_thread_for_the_same_seed():
