@@ -24,6 +24,7 @@ from discussion.models import Comment, CommentRevision, Quote, Vote, path_segmen
 from discussion.thread import as_utc
 from lib.db import write_transaction
 from lib.markdown import (
+    ParsedComment,
     QuoteLink,
     article_paragraphs,
     comment_quotes,
@@ -76,13 +77,13 @@ class FoundQuote:
 
 
 def find_quotes(
-    body: str, article: Article, parent: Comment | None
+    body: str | ParsedComment, article: Article, parent: Comment | None
 ) -> list[FoundQuote]:
     """Match each blockquote of `body` to a passage of the parent or the article.
 
     Parses the article body once; runs no queries.
     """
-    texts = comment_quotes(body)
+    texts = body.quotes() if isinstance(body, ParsedComment) else comment_quotes(body)
     if not texts:
         return []
     parent_paragraphs = plain_paragraphs(parent.body) if parent is not None else []
@@ -101,7 +102,9 @@ def find_quotes(
     return found
 
 
-def render_body(body: str, found: list[FoundQuote], parent: Comment | None) -> str:
+def render_body(
+    body: str | ParsedComment, found: list[FoundQuote], parent: Comment | None
+) -> str:
     """Return the comment's HTML, each matched quote linking to its passage."""
     by_text = {quote.text: quote for quote in found}
 
@@ -113,6 +116,8 @@ def render_body(body: str, found: list[FoundQuote], parent: Comment | None) -> s
             return QuoteLink(f"#c{parent.number}", f"quoting comment {parent.number}")
         return QuoteLink(f"#p-{quote.paragraph}", "from the article")
 
+    if isinstance(body, ParsedComment):
+        return body.html(link)
     return render_comment(body, link)
 
 
@@ -378,13 +383,14 @@ def _post_new_comment(
     if duplicate:
         reasons.append(duplicate)
     status = Comment.Status.PENDING if reasons else Comment.Status.PUBLISHED
-    found = find_quotes(body, edition or article, parent)
+    parsed = ParsedComment(body)
+    found = find_quotes(parsed, edition or article, parent)
     comment = Comment(
         article=article,
         parent=parent,
         author=author,
         body=body,
-        body_html=render_body(body, found, parent),
+        body_html=render_body(parsed, found, parent),
         created_at=now,
         client_token=client_token,
         ip_address=ip_address or None,
@@ -392,7 +398,7 @@ def _post_new_comment(
         hold_reason="; ".join(reasons)[:200],
         text_hash=digest,
     )
-    search.prepare_comment(comment)
+    search.prepare_comment(comment, parsed)
 
     with write_transaction():
         # Rows are locked parent comment first, then reader, then article:

@@ -100,10 +100,43 @@ def _blockquote_spans(tokens: list[Token]) -> list[tuple[int, int]]:
     return spans
 
 
+class ParsedComment:
+    """A comment's Markdown, parsed once for its quotes, its HTML and its words
+    (posting needs all three; parsing is most of what each costs)."""
+
+    __slots__ = ("_tokens", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._tokens = _comment_parser().parse(text)
+
+    def quotes(self) -> list[str]:
+        """The plain text of each top-level blockquote."""
+        tokens = self._tokens
+        return [_text_of(tokens[a : b + 1]) for a, b in _blockquote_spans(tokens)]
+
+    def html(self, link_quote: Callable[[str], QuoteLink | None] | None = None) -> str:
+        """Sanitized HTML (see render_comment)."""
+        md = _comment_parser()
+        # Links to quoted passages go into a copy; the tokens stay as parsed.
+        tokens = list(self._tokens)
+        if link_quote is not None:
+            for start, end in reversed(_blockquote_spans(tokens)):
+                link = link_quote(_text_of(tokens[start : end + 1]))
+                if link is None:
+                    continue
+                tokens.insert(end, _source_token(link))
+        html = md.renderer.render(tokens, md.options, {})
+        return _sanitize(html, COMMENT_TAGS, COMMENT_ATTRIBUTES)
+
+    def plain(self) -> str:
+        """All its words without markup, as the comment shows them (for search)."""
+        return _text_of(self._tokens)
+
+
 def comment_quotes(text: str) -> list[str]:
     """Return the plain text of each top-level blockquote in a comment."""
-    tokens = _comment_parser().parse(text)
-    return [_text_of(tokens[a : b + 1]) for a, b in _blockquote_spans(tokens)]
+    return ParsedComment(text).quotes()
 
 
 def render_comment(
@@ -114,16 +147,13 @@ def render_comment(
     `link_quote` receives the text of each top-level blockquote and may return
     a link to the passage it quotes, shown at the end of the blockquote.
     """
-    md = _comment_parser()
-    tokens = md.parse(text)
-    if link_quote is not None:
-        for start, end in reversed(_blockquote_spans(tokens)):
-            link = link_quote(_text_of(tokens[start : end + 1]))
-            if link is None:
-                continue
-            tokens.insert(end, _source_token(link))
-    html = md.renderer.render(tokens, md.options, {})
-    return _sanitize(html, COMMENT_TAGS, COMMENT_ATTRIBUTES)
+    return ParsedComment(text).html(link_quote)
+
+
+def comment_plain_text(text: str) -> str:
+    """Return the words of a comment without markup (for search): read as a
+    comment, so a line the comment shows as "# 1 reason" keeps its "#"."""
+    return ParsedComment(text).plain()
 
 
 def _source_token(link: QuoteLink) -> Token:

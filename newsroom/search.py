@@ -34,7 +34,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from lib import stemming
-from lib.markdown import plain_text
+from lib.markdown import ParsedComment, comment_plain_text, plain_text
 from lib.prepared import PreparedInsert
 from newsroom.models import Article, SearchDocument
 
@@ -167,14 +167,13 @@ def _fields(title: str, body: str) -> dict[str, str]:
     return fields
 
 
-def prepare_comment(comment) -> None:
+def prepare_comment(comment, parsed: ParsedComment | None = None) -> None:
     """Work out an unsaved comment's document now, so that saving it, inside
     the write transaction, only inserts: posting a comment holds SQLite's
-    write lock for less time."""
-    comment._search_fields = (
-        comment.body,
-        _fields("", _clean(plain_text(comment.body))),
-    )
+    write lock for less time. `parsed`: its body, already parsed."""
+    if parsed is None or parsed.text != comment.body:
+        parsed = ParsedComment(comment.body)
+    comment._search_fields = (comment.body, _fields("", _clean(parsed.plain())))
 
 
 def _document(article: Article, comment=None) -> SearchDocument:
@@ -188,7 +187,7 @@ def _document(article: Article, comment=None) -> SearchDocument:
         if prepared is not None and prepared[0] == comment.body:
             fields = prepared[1]
         else:
-            fields = _fields("", _clean(plain_text(comment.body)))
+            fields = _fields("", _clean(comment_plain_text(comment.body)))
     return SearchDocument(
         article_id=article.pk,
         comment_id=comment.pk if comment is not None else None,

@@ -12,8 +12,10 @@ from lib.markdown import (
     COMMENT_ATTRIBUTES,
     COMMENT_TAGS,
     LINK_REL,
+    ParsedComment,
     QuoteLink,
     article_paragraphs,
+    comment_plain_text,
     comment_quotes,
     escape_markdown,
     plain_text,
@@ -425,3 +427,32 @@ def test_plain_text_keeps_every_word_and_no_markup():
         "Heading\nSome emphasis and a link.\nA quote\none\ntwo\n"
         "<b>typed tags</b> stay text"
     )
+
+
+def test_a_parsed_comment_gives_what_each_function_gives():
+    text = (
+        "> First quoted line\n> goes on.\n\nMy **answer**, see https://example.org\n\n"
+        "> Second quote\n\n# not a heading in a comment"
+    )
+    parsed = ParsedComment(text)
+    assert (
+        parsed.quotes()
+        == comment_quotes(text)
+        == [
+            "First quoted line goes on.",
+            "Second quote",
+        ]
+    )
+
+    def link(quoted):
+        return (
+            QuoteLink("#c1", "quoting comment 1") if quoted == "Second quote" else None
+        )
+
+    assert parsed.html(link) == render_comment(text, link)
+    # Linking quotes works on a copy: the parsed tokens stay as they were.
+    assert parsed.html() == render_comment(text)
+    assert parsed.html(link) != parsed.html()
+    assert parsed.plain() == comment_plain_text(text)
+    assert "# not a heading in a comment" in parsed.plain()
+    assert "My answer, see https://example.org" in parsed.plain()
