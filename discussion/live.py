@@ -13,8 +13,9 @@ How the answer waits depends on the server:
 - Under ASGI one response streams for up to TRIBUNE_LIVE_MAX_SECONDS. With
   REDIS_URL it waits on the article's pub/sub channel, where
   publish_new_comment announces each comment from whichever process took it,
-  and reads the database once, when it starts. Without Redis it polls the
-  database every TRIBUNE_LIVE_POLL_SECONDS (one small query).
+  and reads the database once, when it starts. The streams of a worker share
+  one Redis connection (_Hub). Without Redis it polls the database every
+  TRIBUNE_LIVE_POLL_SECONDS (one small query).
 - Under WSGI a held response would take a worker thread for every open page,
   so the answer comes at once with what is new and `retry:` set to the poll
   interval: EventSource asks again after it, which makes it a poll of one small
@@ -288,57 +289,154 @@ async def _stream(article_id, slug, after, seen, redis_url, run, language=None):
         await subscription.close()
 
 
-class _Subscription:
-    """The article's pub/sub channel; inactive without Redis or when it fails."""
+# Set by the hub in its streams' queues when Redis fails: messages may have
+# been lost, and the stream goes back to the database.
+_LOST = object()
+# How long the hub's reader waits for a message before it looks for streams
+# that joined or left (one short wait per live worker, not per stream).
+HUB_POLL_SECONDS = 0.05
+# How long a stream waits for Redis to confirm its channel before it polls.
+SUBSCRIBE_SECONDS = 2
 
-    def __init__(self, article_id: int):
-        self.article_id = article_id
-        self.client = None
-        self.pubsub = None
 
-    @property
-    def active(self) -> bool:
-        return self.pubsub is not None
+class _Hub:
+    """One Redis pub/sub connection for all the streams of an event loop.
 
-    async def open(self, url: str) -> None:
+    A live worker holds thousands of streams; each used to open its own
+    connection to Redis. The hub subscribes to an article's channel when its
+    first stream joins and unsubscribes when its last leaves, and hands every
+    message to the queues of that article's streams. One task owns the
+    connection: it sends the (un)subscriptions streams ask for between short
+    reads, so commands and reads never overlap on the connection. The hub
+    closes its connection when no stream is left. If Redis fails, every
+    stream is told (`_LOST`) and goes back to the database, and the next
+    stream to join opens a new hub.
+    """
+
+    # loop -> url -> hub; a hub leaves when its last stream does.
+    _hubs: "dict[asyncio.AbstractEventLoop, dict[str, _Hub]]" = {}
+
+    def __init__(self, url: str):
+        self.url = url
+        self.client = self.pubsub = None
+        # channel -> the queues of the streams that listen to it
+        self.queues: dict[str, set[asyncio.Queue]] = {}
+        # channel -> resolved with True once Redis confirmed the subscription
+        self.confirmed: dict[str, asyncio.Future] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.task: asyncio.Task | None = None
+
+    @classmethod
+    def of_this_loop(cls, url: str) -> "_Hub":
+        hubs = cls._hubs.setdefault(asyncio.get_running_loop(), {})
+        hub = hubs.get(url)
+        if hub is None or (hub.task is not None and hub.task.done()):
+            # (A hub whose task was cancelled with its loop never retired.)
+            hub = hubs[url] = cls(url)
+        return hub
+
+    def _retire(self) -> None:
+        loop = asyncio.get_running_loop()
+        hubs = self._hubs.get(loop, {})
+        if hubs.get(self.url) is self:
+            del hubs[self.url]
+        if not hubs:
+            self._hubs.pop(loop, None)
+
+    async def join(self, article_id: int) -> asyncio.Queue | None:
+        """A queue of the article's messages; None if Redis cannot be used."""
+        name = channel(article_id, self.url)
+        queue: asyncio.Queue = asyncio.Queue()
+        self.queues.setdefault(name, set()).add(queue)
+        confirmed = self.confirmed.get(name)
+        if confirmed is None:
+            confirmed = self.confirmed[name] = (
+                asyncio.get_running_loop().create_future()
+            )
+            self.requests.append(("subscribe", name))
+        if self.task is None:
+            self.task = asyncio.ensure_future(self._run())
+        try:
+            # Only once Redis confirms is nothing published missed.
+            ok = await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_SECONDS)
+        except TimeoutError:
+            ok = False
+        if not ok:
+            self.leave(article_id, queue)
+            return None
+        return queue
+
+    def leave(self, article_id: int, queue: asyncio.Queue) -> None:
+        name = channel(article_id, self.url)
+        listeners = self.queues.get(name)
+        if listeners is None:
+            return
+        listeners.discard(queue)
+        if not listeners:
+            del self.queues[name]
+            self.confirmed.pop(name, None)
+            self.requests.append(("unsubscribe", name))
+
+    async def _run(self) -> None:
         try:
             self.client = _lib().asyncio.Redis.from_url(
-                url, socket_connect_timeout=2, health_check_interval=30
+                self.url, socket_connect_timeout=2, health_check_interval=30
             )
-            self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-            await self.pubsub.subscribe(channel(self.article_id))
-            # Wait for the confirmation: only then is nothing published missed.
-            await self.pubsub.get_message(timeout=2)
+            self.pubsub = self.client.pubsub()
+            while True:
+                await self._send_requests()
+                if not self.queues:
+                    # The last stream left: nothing to listen for.
+                    self._retire()
+                    return
+                message = await self.pubsub.get_message(timeout=HUB_POLL_SECONDS)
+                while message is not None:
+                    self._dispatch(message)
+                    message = await self.pubsub.get_message(timeout=0)
         except (_lib().RedisError, OSError) as error:
             logger.warning("Live updates fall back to polling: %s", error)
-            await self.close()
+            self._retire()
+            self._fail()
+        finally:
+            await self._close()
 
-    async def receive(self, timeout: float) -> list[dict]:
-        """Messages within `timeout` seconds (and any queued behind the first)."""
-        messages = []
-        try:
-            message = await self.pubsub.get_message(timeout=timeout)
-            while message is not None:
-                parsed = self._parse(message)
-                if parsed is not None:
-                    messages.append(parsed)
-                message = await self.pubsub.get_message(timeout=0)
-        except (_lib().RedisError, OSError) as error:
-            logger.warning("Live updates fall back to polling: %s", error)
-            await self.close()
-        return messages
+    async def _send_requests(self) -> None:
+        requests, self.requests = self.requests, []
+        for action, name in requests:
+            # A stream may have joined or left again since it was asked.
+            if action == "subscribe" and name in self.queues:
+                await self.pubsub.subscribe(name)
+            elif action == "unsubscribe" and name not in self.queues:
+                await self.pubsub.unsubscribe(name)
 
-    def _parse(self, message) -> dict | None:
+    def _dispatch(self, message: dict) -> None:
+        name = message.get("channel")
+        if isinstance(name, bytes):
+            name = name.decode()
+        if message.get("type") == "subscribe":
+            confirmed = self.confirmed.get(name)
+            if confirmed is not None and not confirmed.done():
+                confirmed.set_result(True)
+            return
         if message.get("type") != "message":
-            return None
-        try:
-            data = json.loads(message["data"])
-            pk, number = int(data["id"]), str(data["number"])
-        except (ValueError, TypeError, KeyError):
-            return None
-        return {"id": pk, "number": number}
+            return
+        parsed = _parse(message)
+        if parsed is None:
+            return
+        for queue in self.queues.get(name, ()):
+            queue.put_nowait(parsed)
 
-    async def close(self) -> None:
+    def _fail(self) -> None:
+        for confirmed in self.confirmed.values():
+            if not confirmed.done():
+                confirmed.set_result(False)
+        for listeners in self.queues.values():
+            for queue in listeners:
+                queue.put_nowait(_LOST)
+        self.queues.clear()
+        self.confirmed.clear()
+
+    async def _close(self) -> None:
         pubsub, client = self.pubsub, self.client
         self.pubsub = self.client = None
         try:
@@ -348,3 +446,54 @@ class _Subscription:
                 await client.aclose()
         except (_lib().RedisError, OSError):
             pass
+
+
+def _parse(message: dict) -> dict | None:
+    try:
+        data = json.loads(message["data"])
+        pk, number = int(data["id"]), str(data["number"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    return {"id": pk, "number": number}
+
+
+class _Subscription:
+    """A stream's place in its loop's hub; inactive without Redis or when it
+    fails."""
+
+    def __init__(self, article_id: int):
+        self.article_id = article_id
+        self.hub: _Hub | None = None
+        self.queue: asyncio.Queue | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.queue is not None
+
+    async def open(self, url: str) -> None:
+        self.hub = _Hub.of_this_loop(url)
+        self.queue = await self.hub.join(self.article_id)
+        if self.queue is None:
+            logger.warning("Live updates fall back to polling: Redis did not answer")
+
+    async def receive(self, timeout: float) -> list[dict]:
+        """Messages within `timeout` seconds (and any queued behind the first)."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return []
+        messages = []
+        while item is not _LOST:
+            messages.append(item)
+            try:
+                item = self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return messages
+        # The hub lost Redis (and said so in the log).
+        self.queue = None
+        return messages
+
+    async def close(self) -> None:
+        if self.queue is not None:
+            self.hub.leave(self.article_id, self.queue)
+        self.queue = None

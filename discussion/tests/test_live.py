@@ -2,6 +2,7 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import redis
@@ -263,17 +264,22 @@ def test_the_stream_resumes_from_last_event_id(stream, article, alice):
 
 
 class FakePubSub:
-    """redis.asyncio's PubSub, as far as the stream uses it."""
+    """redis.asyncio's PubSub, as far as the live hub uses it: subscriptions
+    are confirmed by a message, as Redis does."""
 
     def __init__(self, fail=False):
         self.fail = fail
-        self.channels = []
-        self.messages = None
+        self.channels = []  # every SUBSCRIBE sent, in order
+        self.unsubscribed = []
+        self.messages = asyncio.Queue()
         self.closed = False
 
     async def subscribe(self, name):
         self.channels.append(name)
-        self.messages = asyncio.Queue()
+        self.messages.put_nowait({"type": "subscribe", "channel": name.encode()})
+
+    async def unsubscribe(self, name):
+        self.unsubscribed.append(name)
 
     async def get_message(self, timeout=0.0):
         if self.fail:
@@ -285,8 +291,11 @@ class FakePubSub:
         except (asyncio.QueueEmpty, TimeoutError):
             return None
 
-    def publish(self, data):
-        self.messages.put_nowait({"type": "message", "data": json.dumps(data)})
+    def publish(self, data, name=None):
+        name = name or self.channels[0]
+        self.messages.put_nowait(
+            {"type": "message", "channel": name.encode(), "data": json.dumps(data)}
+        )
 
     async def aclose(self):
         self.closed = True
@@ -306,11 +315,14 @@ class FakeRedis:
 @pytest.fixture
 def pubsub(monkeypatch):
     pubsub = FakePubSub()
-    monkeypatch.setattr(
-        redis.asyncio.Redis,
-        "from_url",
-        classmethod(lambda cls, url, **o: FakeRedis(pubsub)),
-    )
+    connections = []
+
+    def from_url(cls, url, **options):
+        connections.append(url)
+        return FakeRedis(pubsub)
+
+    monkeypatch.setattr(redis.asyncio.Redis, "from_url", classmethod(from_url))
+    pubsub.connections = connections
     return pubsub
 
 
@@ -340,6 +352,119 @@ def test_the_stream_wakes_on_redis_messages_without_more_queries(
     ]
     assert stream.queries == ["new_comments"]
     assert pubsub.closed
+
+
+def test_streams_of_one_process_share_one_redis_connection(
+    stream, pubsub, article, alice, section
+):
+    """A live worker holds thousands of streams: one connection to Redis
+    serves them all, each article's channel subscribed while a stream of it
+    is open."""
+    shown = post(article, alice, "Already on the page")
+    other = Article.objects.create(
+        section=section,
+        title="Another article",
+        slug="another-article",
+        body="Text.",
+        status=Article.Status.PUBLISHED,
+        published_at=article.published_at,
+    )
+    url = "redis://redis.invalid/0"
+
+    async def scenario():
+        first, second = stream(shown.pk, redis_url=url), stream(shown.pk, redis_url=url)
+        elsewhere = live._stream(
+            other.pk, other.slug, 0, "", url, partial(_in_test_thread, [])
+        )
+        streams = (first, second, elsewhere)
+        for events_seen in streams:
+            await chunk(events_seen)  # "retry:"; the next read subscribes
+        waiting = [asyncio.ensure_future(chunk(s, timeout=10)) for s in streams]
+        try:
+            await asyncio.sleep(0.3)
+            # One connection, one SUBSCRIBE per article, not per stream.
+            assert len(pubsub.connections) == 1
+            assert sorted(pubsub.channels) == sorted(
+                [live.channel(article.pk), live.channel(other.pk)]
+            )
+            pubsub.publish(
+                {"article": article.pk, "id": shown.pk + 3, "number": "2"},
+                live.channel(article.pk),
+            )
+            heard = await asyncio.gather(*waiting[:2])
+            await first.aclose()
+            await asyncio.sleep(0.2)
+            # Another stream of the article still listens.
+            assert pubsub.unsubscribed == []
+            await second.aclose()
+            await asyncio.sleep(0.2)
+            assert pubsub.unsubscribed == [live.channel(article.pk)]
+            assert not pubsub.closed
+            return heard
+        finally:
+            # The other article's stream is still waiting: leaving it ends it.
+            waiting[2].cancel()
+            await asyncio.gather(waiting[2], return_exceptions=True)
+            await asyncio.sleep(0.2)
+            for events_seen in streams:
+                await events_seen.aclose()
+
+    heard = async_to_sync(scenario)()
+    assert [[e["first"] for e in events(event)] for event in heard] == [["2"], ["2"]]
+    # The last stream gone, the hub closed its connection.
+    assert pubsub.closed
+    assert pubsub.unsubscribed == [live.channel(article.pk), live.channel(other.pk)]
+
+
+def test_when_redis_fails_every_stream_reads_the_database_again(
+    stream, pubsub, article, alice, bob, caplog
+):
+    """Messages may have been lost with the connection: each stream of the
+    hub reads what it missed from the database, then polls; the next stream
+    to open tries Redis again."""
+    shown = post(article, alice, "Already on the page")
+    url = "redis://redis.invalid/0"
+
+    async def scenario():
+        streams = [stream(shown.pk, redis_url=url) for _ in range(2)]
+        for events_seen in streams:
+            await chunk(events_seen)
+        waiting = [asyncio.ensure_future(chunk(s, timeout=10)) for s in streams]
+        try:
+            await asyncio.sleep(0.3)
+            assert pubsub.channels == [live.channel(article.pk)]
+            # Posted without a message reaching the hub, then Redis goes.
+            await sync_to_async(post)(article, bob, "Posted as Redis went away")
+            pubsub.fail = True
+            heard = await asyncio.gather(*waiting)
+            # Redis is back: a stream opened now subscribes on a new
+            # connection.
+            pubsub.fail = False
+            later = stream(shown.pk, redis_url=url)
+            await chunk(later)
+            listening = asyncio.ensure_future(chunk(later, timeout=10))
+            await asyncio.sleep(0.3)
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
+            await later.aclose()
+            return heard
+        finally:
+            for events_seen in streams:
+                await events_seen.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="tribune.live"):
+        heard = async_to_sync(scenario)()
+    assert [[e["count"] for e in events(event)] for event in heard] == [[1], [1]]
+    # One warning for the lost connection, not one per stream.
+    assert caplog.text.count("fall back to polling") == 1
+    # The stream opened afterwards subscribed on a new connection.
+    assert len(pubsub.connections) == 2
+    assert pubsub.channels == [live.channel(article.pk)] * 2
+
+
+async def _in_test_thread(queries, function, *args):
+    queries.append(function.__name__)
+    return await sync_to_async(function)(*args)
 
 
 def test_the_stream_falls_back_to_polling_when_redis_fails(

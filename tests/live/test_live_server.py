@@ -66,7 +66,7 @@ print(json.dumps({"article": article.pk, "first": first.pk}))
 """
 
 POST = """
-import json, os
+import json, os, secrets
 
 import django
 
@@ -78,7 +78,7 @@ from newsroom.models import Article
 comment = post_comment(
     article=Article.objects.get(slug=os.environ["LIVE_SLUG"]),
     author=User.objects.get(username="frank"),
-    body="Frank's comment, posted while the page is open.",
+    body=f"Frank's comment, posted while the page is open ({secrets.token_hex(4)}).",
 )
 print(json.dumps({"id": comment.pk, "number": comment.number}))
 """
@@ -116,6 +116,8 @@ def live(tmp_path_factory):
             ALLOWED_HOSTS="127.0.0.1",
             SECURE_SSL="0",
             TRIBUNE_NEW_ACCOUNT_SECONDS="0",
+            # Frank posts once per test.
+            TRIBUNE_COMMENT_MIN_INTERVAL="0",
             TRIBUNE_LIVE_POLL_SECONDS=str(POLL_SECONDS),
             TRIBUNE_LIVE_MAX_SECONDS="60",
             LIVE_SLUG=SLUG,
@@ -307,3 +309,32 @@ def test_it_tells_a_page_behind_at_once(live):
         assert data["first"] == "1"
     finally:
         stream.close()
+
+
+def test_the_streams_of_a_worker_share_one_redis_subscription(live, redis_client):
+    """Three pages of the article open on the one live worker: one connection
+    subscribes to its channel, and each page hears the new comment."""
+    if redis_client is None:
+        pytest.skip("needs REDIS_URL")
+    streams = [
+        Stream(live.port, f"/articles/{SLUG}/live/?after={live.first}")
+        for _ in range(3)
+    ]
+    try:
+        for stream in streams:
+            assert stream.block(time.monotonic() + 5) == "retry: 5000\n\n"
+        assert _eventually(lambda: _subscribers(redis_client, live.article) == 1, 5)
+        time.sleep(0.3)  # a second subscriber would show by now
+        assert _subscribers(redis_client, live.article) == 1
+        # The events so far were the state before the comment below.
+        posted = json.loads(run([sys.executable, "-c", POST], live.env))
+        for stream in streams:
+            while True:
+                event, data = _event(stream.block(time.monotonic() + 3))
+                assert event == "comments"
+                if data.get("latest") == posted["number"]:
+                    break
+    finally:
+        for stream in streams:
+            stream.close()
+    assert _eventually(lambda: _subscribers(redis_client, live.article) == 0, 5)

@@ -66,9 +66,9 @@ TARGET = "tribune.wsgi:application"
 LIVE_TARGET = "tribune.asgi:application"
 LIVE_INTERFACE = "asginl"
 LIVE_PORT = 8001
-# Open streams per live worker. Each holds a socket from nginx and, with
-# Redis, a pub/sub connection: the open-files limit must allow twice as many
-# (LimitNOFILE in deploy/systemd/tribune-live.service).
+# Open streams per live worker. Each holds a socket from nginx (the worker's
+# streams share one Redis connection): the open-files limit must allow as
+# many and more (LimitNOFILE in deploy/systemd/tribune-live.service).
 LIVE_STREAMS = 4096
 # A stream does not end by itself for minutes, so stopping the live server
 # waits only briefly: readers' browsers reconnect, meanwhile through nginx to
