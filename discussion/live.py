@@ -361,6 +361,10 @@ class _Hub:
             ok = await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_SECONDS)
         except TimeoutError:
             ok = False
+        except BaseException:
+            # The reader left while waiting (the stream was cancelled).
+            self.leave(article_id, queue)
+            raise
         if not ok:
             self.leave(article_id, queue)
             return None

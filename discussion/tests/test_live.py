@@ -269,6 +269,7 @@ class FakePubSub:
 
     def __init__(self, fail=False):
         self.fail = fail
+        self.slow = False  # True: subscriptions are never confirmed
         self.channels = []  # every SUBSCRIBE sent, in order
         self.unsubscribed = []
         self.messages = asyncio.Queue()
@@ -276,7 +277,8 @@ class FakePubSub:
 
     async def subscribe(self, name):
         self.channels.append(name)
-        self.messages.put_nowait({"type": "subscribe", "channel": name.encode()})
+        if not self.slow:
+            self.messages.put_nowait({"type": "subscribe", "channel": name.encode()})
 
     async def unsubscribe(self, name):
         self.unsubscribed.append(name)
@@ -460,6 +462,29 @@ def test_when_redis_fails_every_stream_reads_the_database_again(
     # The stream opened afterwards subscribed on a new connection.
     assert len(pubsub.connections) == 2
     assert pubsub.channels == [live.channel(article.pk)] * 2
+
+
+def test_a_reader_who_leaves_before_redis_confirms_leaves_nothing_behind(
+    stream, pubsub, article, alice
+):
+    shown = post(article, alice, "Already on the page")
+    pubsub.slow = True
+
+    async def scenario():
+        events_seen = stream(shown.pk, redis_url="redis://redis.invalid/0")
+        await chunk(events_seen)
+        waiting = asyncio.ensure_future(chunk(events_seen, timeout=10))
+        await asyncio.sleep(0.3)
+        assert pubsub.channels == [live.channel(article.pk)]
+        waiting.cancel()  # the reader closed the page
+        await asyncio.gather(waiting, return_exceptions=True)
+        await asyncio.sleep(0.3)
+        await events_seen.aclose()
+
+    async_to_sync(scenario)()
+    # Its channel was given up and, with no stream left, the connection.
+    assert pubsub.unsubscribed == [live.channel(article.pk)]
+    assert pubsub.closed
 
 
 async def _in_test_thread(queries, function, *args):
