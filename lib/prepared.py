@@ -49,6 +49,18 @@ class _Compiled:
     attnames: tuple[str, ...]
 
 
+def _convert(row, converters: dict, connection) -> tuple:
+    """A row with each column through its converters, as the ORM applies them
+    (SQLCompiler.apply_converters)."""
+    row = list(row)
+    for column, (functions, expression) in converters.items():
+        value = row[column]
+        for function in functions:
+            value = function(value, expression, connection)
+        row[column] = value
+    return tuple(row)
+
+
 # Added to string examples when compiling (see the module's docstring).
 _PROBE = "%_\\"
 
@@ -85,16 +97,7 @@ class PreparedQuery:
             rows = cursor.fetchall()
         if not compiled.converters:
             return rows
-        converted = []
-        for row in rows:
-            row = list(row)
-            for column, (functions, expression) in compiled.converters.items():
-                value = row[column]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[column] = value
-            converted.append(tuple(row))
-        return converted
+        return [_convert(row, compiled.converters, connection) for row in rows]
 
     def instances(self, **values: Any) -> list[Model]:
         """Run a query of model instances; return them as a queryset would."""
@@ -232,10 +235,7 @@ class PreparedInsert:
                         cursor, model._meta.db_table, pk.column
                     ),
                 )
-        row = list(row)
-        for column, (functions, expression) in compiled.converters.items():
-            for function in functions:
-                row[column] = function(row[column], expression, connection)
+        row = _convert(row, compiled.converters, connection)
         for value, field in zip(row, compiled.returning_fields, strict=True):
             setattr(obj, field.attname, value)
         obj._state.adding = False
