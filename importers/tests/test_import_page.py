@@ -70,7 +70,9 @@ def test_it_creates_unclaimed_accounts_for_comment_authors(db, page):
 
 def test_it_stores_quotes_and_links_them(db, page):
     import_page(page)
-    quotes = Quote.objects.select_related("comment").order_by("comment__path")
+    quotes = Quote.objects.select_related("comment").order_by(
+        "comment__path", "position"
+    )
     assert [(q.comment.number, q.source) for q in quotes] == [
         ("2", "article"),
         ("3", "article"),

@@ -225,7 +225,9 @@ def test_it_links_quotes_to_the_article_and_the_parent(db):
     import_wxr()
     article = Article.objects.get(title=TITLE)
     comments = thread(article)
-    quotes = Quote.objects.filter(comment__article=article).order_by("comment__path")
+    quotes = Quote.objects.filter(comment__article=article).order_by(
+        "comment__path", "position"
+    )
     assert [(q.comment.number, q.source) for q in quotes] == [
         ("2.1", "parent"),
         ("6", "article"),
