@@ -206,7 +206,9 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         article__published_at__lte=timezone.now(),
     )
     recent = list(
-        visible.select_related("article").order_by("-created_at")[:RECENT_COMMENTS]
+        visible.select_related("article").order_by("-created_at", "-id")[
+            :RECENT_COMMENTS
+        ]
     )
     for comment in recent:
         comment.link = _comment_link(comment)

@@ -140,7 +140,7 @@ class CommentRevision(models.Model):
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["comment", "created_at"]
+        ordering = ["comment", "created_at", "id"]
 
     def __str__(self):
         return f"revision of {self.comment}"

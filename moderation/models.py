@@ -50,7 +50,7 @@ class Report(models.Model):
     )
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             # The reported queue: open reports, oldest first, and their count.
             models.Index(

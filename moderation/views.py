@@ -48,14 +48,20 @@ def _queue_queryset(name: str):
         return (
             comments.filter(reports__status=Report.Status.OPEN)
             .annotate(open_count=Count("reports", filter=Q(reports__status="open")))
-            .order_by("-open_count", "created_at")
+            .order_by("-open_count", "created_at", "id")
             .distinct()
         )
     if name == "pending":
-        return comments.filter(status=Comment.Status.PENDING).order_by("created_at")
+        return comments.filter(status=Comment.Status.PENDING).order_by(
+            "created_at", "id"
+        )
     if name == "removed":
-        return comments.filter(status=Comment.Status.REMOVED).order_by("-created_at")
-    return comments.filter(status=Comment.Status.PUBLISHED).order_by("-created_at")
+        return comments.filter(status=Comment.Status.REMOVED).order_by(
+            "-created_at", "-id"
+        )
+    return comments.filter(status=Comment.Status.PUBLISHED).order_by(
+        "-created_at", "-id"
+    )
 
 
 @login_required
@@ -169,7 +175,7 @@ def reader(request, pk):
     comments = (
         Comment.objects.filter(author=person)
         .select_related("article")
-        .order_by("-created_at")[:30]
+        .order_by("-created_at", "-id")[:30]
     )
     counts = dict(
         Comment.objects.filter(author=person)

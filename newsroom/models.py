@@ -323,7 +323,7 @@ class ErrorReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             # Editors' list of open reports.
             models.Index(fields=["status", "-created_at"], name="newsroom_errors_open"),

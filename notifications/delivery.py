@@ -222,7 +222,7 @@ def enqueue_reader_digests(now: datetime | None = None) -> int:
         .select_related(
             "recipient__notification_preference", "comment__article", "actor"
         )
-        .order_by("recipient_id", "-created_at")
+        .order_by("recipient_id", "-created_at", "-id")
     )
     by_reader = defaultdict(list)
     for entry in pending:
@@ -319,7 +319,7 @@ def enqueue_moderator_digests(now: datetime | None = None) -> int:
         since = preference.reports_digested_at or now - timedelta(days=1)
         reports = Report.objects.filter(
             status=Report.Status.OPEN, created_at__gt=since, created_at__lte=now
-        ).order_by("created_at")
+        ).order_by("created_at", "id")
         listed = list(
             reports.select_related("comment__article", "reporter")[:DIGEST_LIMIT]
         )
