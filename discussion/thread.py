@@ -329,7 +329,13 @@ def _sorted_groups(groups, sort: str):
     """Reorder whole top-level subtrees; replies stay in thread order."""
     if sort == Sort.BEST:
         return sorted(groups, key=lambda group: (-group[0][0].score, group[0][0].path))
-    return sorted(groups, key=lambda group: group[0][0].created_at, reverse=True)
+    # Imported threads give times to the minute: within one, the later
+    # number is the newer comment.
+    return sorted(
+        groups,
+        key=lambda group: (group[0][0].created_at, group[0][0].path),
+        reverse=True,
+    )
 
 
 def page_of(article_id: int, number: str, per_page: int) -> int:

@@ -90,6 +90,14 @@ def test_it_sorts_top_level_subtrees_by_score_or_time():
     assert [n.comment.number for n in newest.nodes] == ["3", "2", "1", "1.1"]
 
 
+def test_newest_puts_the_later_number_first_within_one_minute():
+    rows = comments(("1", P, 0, 1), ("2", P, 0, 1), ("2.1", P, 0, 1), ("3", P, 0, 1))
+    for comment in rows:
+        comment.created_at = T0
+    newest = build_thread(rows, sort=Sort.NEWEST)
+    assert [n.comment.number for n in newest.nodes] == ["3", "2", "2.1", "1"]
+
+
 def test_it_collapses_comments_at_the_threshold(settings):
     settings.TRIBUNE_COLLAPSE_SCORE = -5
     thread = build_thread(comments(("1", P, -5, 1), ("2", P, -4, 1)))
