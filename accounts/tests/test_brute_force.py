@@ -166,7 +166,9 @@ def _without_tokens(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
 
 
-def test_a_throttled_answer_does_not_tell_right_from_wrong(client, alice, caplog):
+def test_a_throttled_answer_does_not_tell_right_from_wrong(
+    client, alice, caplog, clock
+):
     """Refused attempts are not checked: the answer to the right password and
     to a wrong one is the same page, and no failure is even recorded."""
     for _ in range(settings.TRIBUNE_SIGNIN_FAILURES_PER_ACCOUNT):
@@ -191,7 +193,9 @@ def test_a_throttled_answer_does_not_tell_right_from_wrong(client, alice, caplog
     assert not any("sign-in failed" in r.getMessage() for r in caplog.records)
 
 
-def test_a_throttled_password_change_does_not_tell_right_from_wrong(client, alice):
+def test_a_throttled_password_change_does_not_tell_right_from_wrong(
+    client, alice, clock
+):
     client.force_login(alice)
     for _ in range(settings.TRIBUNE_SIGNIN_FAILURES_PER_ACCOUNT):
         _change_password(client, "a wrong guess 123")

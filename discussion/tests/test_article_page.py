@@ -21,7 +21,7 @@ def queries_for(client, url) -> int:
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_it_runs_the_same_queries_for_10_and_1000_comments(
-    client, article, section, alice, bob, signed_in
+    client, article, section, alice, bob, signed_in, trusted_versions
 ):
     from newsroom.models import Article
 

@@ -34,12 +34,16 @@ def test_threads_of_one_process_take_turns_on_sqlite():
         time.sleep(0.01)
     second = threading.Thread(target=_enter, args=(entered, second_release, "second"))
     second.start()
-    time.sleep(0.3)
     if connection.vendor == "sqlite":
         # Waiting for the first to commit (on the lock, not in SQLite).
+        time.sleep(0.3)
         assert [name for name, _ in entered] == ["first"]
     else:
-        # Row locks, not a file lock: both are inside at once.
+        # Row locks, not a file lock: both are inside at once (once the
+        # second has its own connection).
+        deadline = time.monotonic() + 10
+        while len(entered) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert [name for name, _ in entered] == ["first", "second"]
     first_release.set()
     second_release.set()

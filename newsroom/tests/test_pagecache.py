@@ -17,7 +17,9 @@ def get(client, url, **headers):
     return response, len(queries)
 
 
-def test_it_serves_the_second_anonymous_request_from_the_cache(client, article):
+def test_it_serves_the_second_anonymous_request_from_the_cache(
+    client, article, trusted_versions
+):
     url = article.get_absolute_url()
     first, cold = get(client, url)
     second, warm = get(client, url)
@@ -64,7 +66,7 @@ def test_the_site_mode_expires_every_page(client, article, maude):
     assert "Paused." in client.get(url).content.decode()
 
 
-def test_it_answers_304_from_the_cache(client, article):
+def test_it_answers_304_from_the_cache(client, article, trusted_versions):
     url = article.get_absolute_url()
     etag = client.get(url)["ETag"]
     response, queries = get(client, url, HTTP_IF_NONE_MATCH=etag)
@@ -129,7 +131,7 @@ def test_a_change_made_by_another_process_is_seen_within_the_validator_time(
     assert "From elsewhere" in client.get(url).content.decode()
 
 
-def test_each_language_gets_its_own_copy_from_the_warm_cache(article):
+def test_each_language_gets_its_own_copy_from_the_warm_cache(article, trusted_versions):
     """An English and a Russian visitor never get each other's cached page."""
     from django.conf import settings
     from django.test import Client

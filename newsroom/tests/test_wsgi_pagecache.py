@@ -61,7 +61,9 @@ def call(app, path, *, method="get", queries=None, **extra) -> Answer:
     return Answer(status, headers, body, bool(started))
 
 
-def test_it_answers_a_page_it_has_seen_without_entering_django(app, article):
+def test_it_answers_a_page_it_has_seen_without_entering_django(
+    app, article, trusted_versions
+):
     url = article.get_absolute_url()
     first = call(app, url)
     queries = []

@@ -218,8 +218,10 @@ def test_tribune_answers_503_while_postgres_is_down_and_recovers_alone(
 
     # No 500, no cut connection, no 503 without its explanation, all along.
     assert load.failures == []
-    # Answers to requests that were under way as it went down may be either.
-    during = Counter(s for t, _, s in load.answers if crashed + 0.5 <= t < restarting)
+    # Answers to requests that were under way as it went down may be either,
+    # and so may a page a process served from memory on a version read up to
+    # VALIDATOR_SECONDS (0.5 s) before the crash.
+    during = Counter(s for t, _, s in load.answers if crashed + 1.0 <= t < restarting)
     assert set(during) == {503}, during
     failed = [t for t, _, s in load.answers if s == 503]
     succeeded_before = [t for t, _, s in load.answers if t < crashed and s != 503]
